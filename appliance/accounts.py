@@ -1,0 +1,145 @@
+"""Accounts: creation with default folders, lookup and password changes."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from appliance.clock import Clock
+from appliance.errors import ApplianceError
+from appliance.models import Account
+from appliance.passwords import hash_password
+from appliance.store.mailstore import MailStore
+from appliance.store.types import AccountInfo
+from appliance.store.writer import Transaction, Writer
+
+ACCOUNT_KINDS = ("personal", "agency", "unit_admin", "centre_admin", "service")
+LOCAL_PART = re.compile(r"^[a-z0-9](?:[a-z0-9._-]{0,62}[a-z0-9])?$")
+
+
+class AccountExists(ApplianceError):
+    """An account with that address already exists."""
+
+
+class AccountNotFound(ApplianceError):
+    """No account has that address."""
+
+
+class InvalidAddress(ApplianceError):
+    """The address is not a valid mailbox address of a local domain."""
+
+
+def info(account: Account) -> AccountInfo:
+    return AccountInfo(
+        id=account.id,
+        address=account.address,
+        display_name=account.display_name,
+        kind=account.kind,
+        state=account.state,
+    )
+
+
+class Accounts:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        writer: Writer,
+        store: MailStore,
+        clock: Clock,
+        default_quota: int,
+        is_local_domain: object,
+    ) -> None:
+        self.sessions = sessions
+        self.writer = writer
+        self.store = store
+        self.clock = clock
+        self.default_quota = default_quota
+        self._is_local = is_local_domain
+
+    def check_address(self, address: str) -> str:
+        """Return the address in lower case, or raise InvalidAddress."""
+        address = address.strip().lower()
+        local, _, domain = address.rpartition("@")
+        if not local or not LOCAL_PART.match(local) or ".." in local:
+            raise InvalidAddress(f"Invalid mailbox address: {address!r}")
+        if not callable(self._is_local) or not self._is_local(domain):
+            raise InvalidAddress(f"{domain!r} is not a domain served here: {address!r}")
+        return address
+
+    async def create(
+        self,
+        address: str,
+        password: str,
+        *,
+        display_name: str = "",
+        kind: str = "personal",
+        must_change_password: bool = False,
+    ) -> AccountInfo:
+        """Create an account with its default folders."""
+        address = self.check_address(address)
+        if kind not in ACCOUNT_KINDS:
+            raise ValueError(
+                f"unknown account kind {kind!r}; use one of {', '.join(ACCOUNT_KINDS)}"
+            )
+        password_hash = hash_password(password)
+        now = self.clock.now()
+
+        async def write(tx: Transaction) -> AccountInfo:
+            taken = await tx.session.scalar(select(Account.id).where(Account.address == address))
+            if taken is not None:
+                raise AccountExists(f"Account already exists: {address}")
+            account = Account(
+                address=address,
+                display_name=display_name,
+                kind=kind,
+                state="active",
+                password_hash=password_hash,
+                must_change_password=must_change_password,
+                password_changed_at=now,
+                quota_bytes=self.default_quota,
+                used_bytes=0,
+                message_count=0,
+                created_at=now,
+            )
+            tx.session.add(account)
+            await tx.session.flush()
+            await self.store.create_default_folders(tx, account.id)
+            return info(account)
+
+        return await self.writer.run(write)
+
+    async def find(self, address: str) -> AccountInfo | None:
+        async with self.sessions() as session:
+            account = await session.scalar(
+                select(Account).where(Account.address == address.strip().lower())
+            )
+            return None if account is None else info(account)
+
+    async def get(self, address: str) -> AccountInfo:
+        found = await self.find(address)
+        if found is None:
+            raise AccountNotFound(f"No account has the address {address}")
+        return found
+
+    async def list(self) -> list[AccountInfo]:
+        async with self.sessions() as session:
+            rows = await session.scalars(select(Account).order_by(Account.address))
+            return [info(row) for row in rows]
+
+    async def set_password(self, address: str, password: str, *, must_change: bool = False) -> None:
+        password_hash = hash_password(password)
+        now = self.clock.now()
+
+        async def write(tx: Transaction) -> None:
+            account = await tx.session.scalar(
+                select(Account).where(Account.address == address.strip().lower())
+            )
+            if account is None:
+                raise AccountNotFound(f"No account has the address {address}")
+            account.password_hash = password_hash
+            account.password_changed_at = now
+            account.must_change_password = must_change
+
+        await self.writer.run(write)

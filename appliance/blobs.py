@@ -1,0 +1,106 @@
+"""Message bodies as immutable files, written durably before any row refers to them.
+
+A blob is written to a temporary name, fsynced, renamed into place and its directory
+fsynced; only then may a transaction that references it commit. Blobs are never changed.
+An unreferenced blob (left by a crash between the write and the commit) is removed by
+`collect_garbage`; a referenced blob is never removed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Protocol
+
+
+class BlobStore(Protocol):
+    """Where message bytes live; the key is opaque to every caller."""
+
+    async def put(self, data: bytes) -> str: ...
+
+    async def get(self, key: str) -> bytes: ...
+
+    async def delete(self, key: str) -> None: ...
+
+    def keys(self) -> Iterator[str]: ...
+
+
+class FileBlobStore:
+    """Blobs as files under one folder, spread over 256 subfolders by key prefix."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.root.mkdir(parents=True, exist_ok=True)
+        (self.root / "tmp").mkdir(exist_ok=True)
+
+    def path(self, key: str) -> Path:
+        if len(key) != 32 or not all(c in "0123456789abcdef" for c in key):
+            raise ValueError(f"invalid blob key {key!r}")
+        return self.root / key[:2] / key
+
+    async def put(self, data: bytes) -> str:
+        """Write `data` durably and return its new key."""
+        key = secrets.token_hex(16)
+        await asyncio.to_thread(self._write, key, data)
+        return key
+
+    def _write(self, key: str, data: bytes) -> None:
+        final = self.path(key)
+        final.parent.mkdir(exist_ok=True)
+        temporary = self.root / "tmp" / key
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            view = memoryview(data)
+            while view:
+                written = os.write(fd, view)
+                view = view[written:]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.rename(temporary, final)
+        _fsync_directory(final.parent)
+
+    async def get(self, key: str) -> bytes:
+        return await asyncio.to_thread(self.path(key).read_bytes)
+
+    async def delete(self, key: str) -> None:
+        await asyncio.to_thread(self.path(key).unlink, True)
+
+    def keys(self) -> Iterator[str]:
+        for folder in self.root.iterdir():
+            if len(folder.name) == 2 and folder.is_dir():
+                for blob in folder.iterdir():
+                    yield blob.name
+
+    def clear_temporary(self) -> int:
+        """Remove half-written temporary files left by a crash; return how many."""
+        count = 0
+        for leftover in (self.root / "tmp").iterdir():
+            leftover.unlink()
+            count += 1
+        return count
+
+
+def _fsync_directory(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+async def collect_garbage(store: FileBlobStore, referenced: Iterable[str]) -> list[str]:
+    """Delete blobs that no row references; return their keys.
+
+    Call with the set of referenced keys read in one transaction, and only for blobs older
+    than any delivery in flight (the caller's job), because a fresh blob is unreferenced
+    until its transaction commits.
+    """
+    wanted = set(referenced)
+    removed = [key for key in store if key not in wanted]
+    for key in removed:
+        await store.delete(key)
+    return removed

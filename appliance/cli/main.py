@@ -1,0 +1,167 @@
+"""The `appliance` command line: init, serve and account management."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from appliance.accounts import ACCOUNT_KINDS
+from appliance.config import Settings, load_settings
+from appliance.core import Core
+from appliance.demo import load_demo
+from appliance.errors import ApplianceError
+from appliance.passwords import generate_password
+from appliance.tls import make_self_signed
+
+CONFIG_TEMPLATE = """\
+# Settings of this appliance. Every key can also be set by an environment variable
+# APPLIANCE_<KEY>, e.g. APPLIANCE_SMTP_PORT=25; docs/configuration.md lists them all.
+domain = "{domain}"
+hostname = "{hostname}"
+web_host = "{web_host}"
+# listen = "127.0.0.1"
+# smtp_port = 2525
+# submission_port = 2587
+# submissions_port = 2465
+# imap_port = 1143
+# imaps_port = 1993
+# http_port = 8080
+# https_port = 8443
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="appliance", description="Huế official mail appliance")
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=Path(os.environ.get("APPLIANCE_DATA", "./var")),
+        help="data folder (default: $APPLIANCE_DATA or ./var)",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    init = commands.add_parser("init", help="create the data folder, certificate and database")
+    init.add_argument("--demo", action="store_true", help="also create the demo accounts")
+    commands.add_parser("serve", help="run every service until SIGTERM")
+    account = commands.add_parser("account", help="manage accounts").add_subparsers(
+        dest="account_command", required=True
+    )
+    add = account.add_parser("add", help="create an account")
+    add.add_argument("address")
+    add.add_argument("--name", default="", help="display name")
+    add.add_argument("--kind", default="personal", choices=ACCOUNT_KINDS)
+    add.add_argument(
+        "--generate", action="store_true", help="generate a password and print it once"
+    )
+    account.add_parser("list", help="list accounts")
+    passwd = account.add_parser("passwd", help="set an account's password")
+    passwd.add_argument("address")
+    passwd.add_argument(
+        "--generate", action="store_true", help="generate a password and print it once"
+    )
+    return parser
+
+
+def read_password(generate: bool) -> tuple[str, bool]:
+    """Return (password, generated): from standard input, or generated when asked or a TTY."""
+    if generate or sys.stdin.isatty():
+        return generate_password(), True
+    line = sys.stdin.readline().rstrip("\r\n")
+    if not line:
+        raise SystemExit("error: no password on standard input (or pass --generate)")
+    return line, False
+
+
+async def with_core(settings: Settings, action: Callable[[Core], Awaitable[int]]) -> int:
+    core = await Core.open(settings)
+    try:
+        return await action(core)
+    finally:
+        await core.close()
+
+
+async def run_init(settings: Settings, demo: bool) -> int:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    config_file = settings.data_dir / "appliance.toml"
+    if not config_file.exists():
+        config_file.write_text(
+            CONFIG_TEMPLATE.format(
+                domain=settings.domain, hostname=settings.hostname, web_host=settings.web_host
+            ),
+            encoding="utf-8",
+        )
+    if not settings.cert_file.exists():
+        make_self_signed(settings.cert_file, settings.key_file, settings.hostname)
+        print(f"made a self-signed certificate: {settings.cert_file}")
+
+    async def action(core: Core) -> int:
+        if demo:
+            created = await load_demo(core.accounts, settings.domain)
+            if created:
+                print("demo accounts (passwords are shown only now):")
+                for address, password in created:
+                    print(f"  {address}  {password}")
+        print(f"data folder ready: {settings.data_dir}")
+        return 0
+
+    return await with_core(settings, action)
+
+
+async def run_account(settings: Settings, args: argparse.Namespace) -> int:
+    async def action(core: Core) -> int:
+        if args.account_command == "list":
+            for account in await core.accounts.list():
+                print(f"{account.address}\t{account.kind}\t{account.state}\t{account.display_name}")
+            return 0
+        password, generated = read_password(args.generate)
+        if args.account_command == "add":
+            account = await core.accounts.create(
+                args.address, password, display_name=args.name, kind=args.kind
+            )
+            print(f"created {account.address}")
+        else:
+            await core.accounts.set_password(args.address, password)
+            print(f"password changed for {args.address.lower()}")
+        if generated:
+            print(f"password (shown only now): {password}")
+        return 0
+
+    return await with_core(settings, action)
+
+
+async def run_serve(settings: Settings) -> int:
+    from appliance.cli.serve import serve
+
+    if not (settings.data_dir / "appliance.toml").exists():
+        raise SystemExit(
+            f"error: {settings.data_dir} is not initialised; run `appliance init` first"
+        )
+    core = await Core.open(settings)
+    await serve(core)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = load_settings(args.data.resolve())
+    logging.basicConfig(
+        level=settings.log_level,
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+    )
+    try:
+        if args.command == "init":
+            return asyncio.run(run_init(settings, args.demo))
+        if args.command == "serve":
+            return asyncio.run(run_serve(settings))
+        return asyncio.run(run_account(settings, args))
+    except ApplianceError as error:
+        print(f"error: {error.message}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,107 @@
+"""`appliance serve`: every listener on one event loop, around one core.
+
+This module and the command line are the only places that import the protocol packages;
+the core never does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import socket
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import uvicorn
+
+from appliance.core import Core
+from appliance.tls import server_context
+
+log = logging.getLogger("appliance")
+
+
+class EmbeddedWebServer(uvicorn.Server):
+    """A uvicorn server that leaves signal handling to `serve`, which stops every listener."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+@dataclass
+class Services:
+    """The running listeners; `ports` maps a listener name to its bound port."""
+
+    core: Core
+    servers: dict[str, asyncio.Server] = field(default_factory=dict)
+    web: list[tuple[uvicorn.Server, asyncio.Task[None]]] = field(default_factory=list)
+    ports: dict[str, int] = field(default_factory=dict)
+
+    async def stop(self) -> None:
+        """Stop accepting, let deliveries in flight finish, then close the core."""
+        for server in self.servers.values():
+            server.close()
+        for web_server, _task in self.web:
+            web_server.should_exit = True
+        await self.core.delivery.drain()
+        for server in self.servers.values():
+            try:
+                await asyncio.wait_for(server.wait_closed(), 10)
+            except TimeoutError:
+                log.warning("a listener still had open connections after 10 s; closing anyway")
+        for _server, task in self.web:
+            await task
+        await self.core.close()
+
+
+async def start_services(core: Core) -> Services:
+    """Start the SMTP, IMAP and web listeners on the running loop."""
+    from imap.server import start_imap
+    from smtp.server import start_smtp
+    from webmail.app import create_app
+
+    settings = core.settings
+    tls = server_context(settings)
+    services = Services(core)
+    services.servers.update(await start_smtp(core, tls))
+    services.servers.update(await start_imap(core, tls))
+    app = create_app(core)
+    for name, port, use_tls in (
+        ("http", settings.http_port, False),
+        ("https", settings.https_port, True),
+    ):
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((settings.listen, port))
+        config = uvicorn.Config(
+            app,
+            log_config=None,
+            access_log=False,
+            ssl_certfile=str(settings.cert_file) if use_tls else None,
+            ssl_keyfile=str(settings.key_file) if use_tls else None,
+            lifespan="off",
+        )
+        web_server = EmbeddedWebServer(config)
+        task = asyncio.get_running_loop().create_task(web_server.serve(sockets=[sock]))
+        services.web.append((web_server, task))
+        services.ports[name] = sock.getsockname()[1]
+    for name, server in services.servers.items():
+        services.ports[name] = server.sockets[0].getsockname()[1]
+    for name, port in sorted(services.ports.items()):
+        log.info("listening service=%s address=%s port=%d", name, settings.listen, port)
+    return services
+
+
+async def serve(core: Core) -> None:
+    """Run until SIGTERM or SIGINT, then stop cleanly."""
+    services = await start_services(core)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    await stop.wait()
+    log.info("stopping: finishing deliveries in flight")
+    await services.stop()
+    log.info("stopped")

@@ -1,0 +1,112 @@
+"""Settings of one appliance: read from `DATA/appliance.toml`, then from the environment.
+
+Every setting named `x` here can be overridden by the environment variable
+`APPLIANCE_X` (upper case), e.g. `APPLIANCE_SMTP_PORT=25`. The documented list lives in
+docs/configuration.md.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+MiB = 1024 * 1024
+GiB = 1024 * MiB
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting the appliance reads, with the embedded defaults."""
+
+    data_dir: Path
+    domain: str = "hue.gov.vn"
+    hostname: str = "mail.hue.gov.vn"  # name in SMTP greetings and Received headers
+    web_host: str = "mail.hue.gov.vn"  # Host header the webmail is served for
+    database_url: str = ""  # empty: SQLite file appliance.db in the data folder
+    listen: str = "127.0.0.1"  # address every listener binds to
+    smtp_port: int = 2525  # MX
+    submission_port: int = 2587  # submission with STARTTLS
+    submissions_port: int = 2465  # submission with implicit TLS
+    imap_port: int = 1143  # IMAP with STARTTLS
+    imaps_port: int = 1993  # IMAP with implicit TLS
+    http_port: int = 8080
+    https_port: int = 8443
+    tls_cert: str = ""  # empty: tls/cert.pem in the data folder, made at init
+    tls_key: str = ""
+    max_message_size: int = 50 * MiB  # bytes, headers and encoding included
+    default_quota: int = 5 * GiB  # bytes per mailbox
+    local_domains: tuple[str, ...] = field(default=())  # besides `domain`
+    secure_cookies: bool = True
+    log_level: str = "INFO"
+
+    @property
+    def database(self) -> str:
+        """The SQLAlchemy URL of the metadata database."""
+        return self.database_url or f"sqlite+aiosqlite:///{self.data_dir / 'appliance.db'}"
+
+    @property
+    def cert_file(self) -> Path:
+        return Path(self.tls_cert) if self.tls_cert else self.data_dir / "tls" / "cert.pem"
+
+    @property
+    def key_file(self) -> Path:
+        return Path(self.tls_key) if self.tls_key else self.data_dir / "tls" / "key.pem"
+
+    @property
+    def blob_dir(self) -> Path:
+        return self.data_dir / "blobs"
+
+    def is_local_domain(self, domain: str) -> bool:
+        """Tell whether mail for `domain` is stored here."""
+        domain = domain.lower().rstrip(".")
+        return domain == self.domain or domain in self.local_domains
+
+
+def load_settings(data_dir: Path, environ: dict[str, str] | None = None) -> Settings:
+    """Read `appliance.toml` in `data_dir` (if present), then apply `APPLIANCE_*` overrides."""
+    env = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    config_file = data_dir / "appliance.toml"
+    if config_file.exists():
+        with config_file.open("rb") as handle:
+            values.update(tomllib.load(handle))
+    settings = Settings(data_dir=data_dir)
+    known = {f.name: f for f in fields(Settings) if f.name != "data_dir"}
+    unknown = sorted(set(values) - set(known))
+    if unknown:
+        raise ValueError(f"unknown setting(s) in {config_file}: {', '.join(unknown)}")
+    for name in known:
+        raw = env.get(f"APPLIANCE_{name.upper()}")
+        if raw is not None:
+            values[name] = _from_text(raw, getattr(settings, name), name)
+        elif name in values:
+            values[name] = _coerce(values[name], getattr(settings, name), name)
+    return replace(settings, **values)
+
+
+def _from_text(raw: str, default: object, name: str) -> object:
+    if isinstance(default, bool):
+        if raw.lower() in {"1", "true", "yes", "on"}:
+            return True
+        if raw.lower() in {"0", "false", "no", "off"}:
+            return False
+        raise ValueError(f"APPLIANCE_{name.upper()}={raw!r} is not a boolean (use true or false)")
+    if isinstance(default, int):
+        try:
+            return int(raw)
+        except ValueError:
+            raise ValueError(f"APPLIANCE_{name.upper()}={raw!r} is not a whole number") from None
+    if isinstance(default, tuple):
+        return tuple(item.strip() for item in raw.split(",") if item.strip())
+    return raw
+
+
+def _coerce(value: object, default: object, name: str) -> object:
+    if isinstance(default, tuple) and isinstance(value, list):
+        return tuple(str(item) for item in value)
+    if isinstance(default, bool) != isinstance(value, bool) or type(value) is not type(default):
+        raise ValueError(f"setting {name} = {value!r} must be of type {type(default).__name__}")
+    return value

@@ -1,0 +1,66 @@
+"""The core services of one appliance, built once and shared by every protocol."""
+
+from __future__ import annotations
+
+import logging
+
+from appliance.accounts import Accounts
+from appliance.audit import Audit
+from appliance.auth import Authenticator
+from appliance.blobs import FileBlobStore
+from appliance.clock import Clock
+from appliance.config import Settings
+from appliance.db import make_engine, make_sessionmaker
+from appliance.delivery import Delivery
+from appliance.migrate import upgrade
+from appliance.notify import ChangeHub
+from appliance.store.mailstore import MailStore
+from appliance.store.writer import Writer
+from appliance.submission import Submission
+
+log = logging.getLogger("appliance")
+
+
+class Core:
+    """Every core service, wired to one database and one blob store."""
+
+    def __init__(self, settings: Settings, clock: Clock | None = None) -> None:
+        self.settings = settings
+        self.clock = clock or Clock()
+        self.engine = make_engine(settings.database)
+        self.sessions = make_sessionmaker(self.engine)
+        self.writer = Writer(self.sessions)
+        self.blobs = FileBlobStore(settings.blob_dir)
+        self.hub = ChangeHub()
+        self.store = MailStore(
+            self.sessions, self.writer, self.blobs, self.hub, self.clock, settings.max_message_size
+        )
+        self.audit = Audit(self.writer, self.clock)
+        self.accounts = Accounts(
+            self.sessions,
+            self.writer,
+            self.store,
+            self.clock,
+            settings.default_quota,
+            settings.is_local_domain,
+        )
+        self.auth = Authenticator(self.sessions, self.writer, self.audit, self.clock)
+        self.delivery = Delivery(settings, self.sessions, self.store, self.clock)
+        self.submission = Submission(self.delivery, self.store, settings.max_message_size)
+
+    @classmethod
+    async def open(cls, settings: Settings, clock: Clock | None = None) -> Core:
+        """Create the data folder, migrate the database and start the writer."""
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        core = cls(settings, clock)
+        await upgrade(core.engine)
+        removed = core.blobs.clear_temporary()
+        if removed:
+            log.info("removed %d half-written blob files left by an earlier stop", removed)
+        core.writer.start()
+        return core
+
+    async def close(self) -> None:
+        """Finish pending writes and release the database."""
+        await self.writer.stop()
+        await self.engine.dispose()

@@ -1,0 +1,87 @@
+"""Domain errors raised by the core services.
+
+Protocol code catches these and turns them into its own replies: each error carries the
+IMAP response code and the SMTP reply that fit it, so the mapping lives in one place.
+"""
+
+from __future__ import annotations
+
+
+class ApplianceError(Exception):
+    """Base of every error the core raises on purpose."""
+
+    imap_code: str | None = None  # IMAP response code, e.g. "NONEXISTENT"
+    smtp_reply: tuple[int, str] = (451, "4.3.0 Temporary server error")
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__(message or self.__class__.__doc__ or "")
+        self.message = message or (self.__class__.__doc__ or "").strip()
+
+
+class MailboxNotFound(ApplianceError):
+    """The mailbox (folder) does not exist."""
+
+    imap_code = "NONEXISTENT"
+
+
+class MailboxExists(ApplianceError):
+    """A mailbox (folder) with that name already exists."""
+
+    imap_code = "ALREADYEXISTS"
+
+
+class MailboxNameInvalid(ApplianceError):
+    """The mailbox name is not valid."""
+
+    imap_code = "CANNOT"
+
+
+class MailboxProtected(ApplianceError):
+    """That mailbox cannot be deleted or renamed."""
+
+    imap_code = "CANNOT"
+
+
+class OverQuota(ApplianceError):
+    """The mailbox is over its storage quota."""
+
+    imap_code = "OVERQUOTA"
+    smtp_reply = (552, "5.2.2 Mailbox full")
+
+
+class MessageTooLarge(ApplianceError):
+    """The message is larger than the size limit."""
+
+    imap_code = "TOOBIG"
+    smtp_reply = (552, "5.3.4 Message too big for system")
+
+
+class UnknownRecipient(ApplianceError):
+    """No mailbox has that address."""
+
+    smtp_reply = (550, "5.1.1 No such user here")
+
+
+class RelayDenied(ApplianceError):
+    """The recipient is not local and the client is not authenticated."""
+
+    smtp_reply = (550, "5.7.1 Relaying denied")
+
+
+class SenderNotAllowed(ApplianceError):
+    """The envelope sender is not an address of the authenticated account."""
+
+    smtp_reply = (553, "5.7.1 Sender address not owned by the authenticated account")
+
+
+class AuthenticationFailed(ApplianceError):
+    """The user name or the password is wrong."""
+
+    imap_code = "AUTHENTICATIONFAILED"
+    smtp_reply = (535, "5.7.8 Authentication credentials invalid")
+
+
+class NoSuchMessage(ApplianceError):
+    """No message has that UID in that mailbox."""
+
+    imap_code = "NONEXISTENT"

@@ -1,0 +1,41 @@
+"""Password hashing: argon2 for new hashes, older schemes accepted so imports need no reset."""
+
+from __future__ import annotations
+
+import secrets
+import string
+
+from passlib.context import CryptContext
+
+# argon2 for every new hash; SHA512-CRYPT and SSHA verify hashes imported from an older
+# mail system, and a successful login rehashes them with argon2.
+HASHES = CryptContext(schemes=["argon2", "sha512_crypt", "ldap_salted_sha1"], deprecated="auto")
+
+
+def hash_password(password: str) -> str:
+    return str(HASHES.hash(password))
+
+
+def verify_password(password: str, stored: str) -> tuple[bool, str | None]:
+    """Check a password; return (matches, new hash to store when the old one is outdated)."""
+    if not stored:
+        return False, None
+    try:
+        ok, new_hash = HASHES.verify_and_update(password, stored)
+    except ValueError:
+        return False, None
+    return bool(ok), new_hash
+
+
+def generate_password(length: int = 16) -> str:
+    """Make a random password with upper, lower, digit and special characters."""
+    alphabet = string.ascii_letters + string.digits + "!#%+-=?@_"
+    while True:
+        candidate = "".join(secrets.choice(alphabet) for _ in range(length))
+        if (
+            any(c.islower() for c in candidate)
+            and any(c.isupper() for c in candidate)
+            and any(c.isdigit() for c in candidate)
+            and any(not c.isalnum() for c in candidate)
+        ):
+            return candidate

@@ -1,0 +1,329 @@
+"""The mail store: folders, messages, flags, UIDs and quota, for every protocol.
+
+Reads open their own short session; writes go through the group-commit writer and publish
+the changed folders to the change hub once committed. Message bytes are written to the
+blob store before the transaction that references them, and never changed afterwards.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from sqlalchemy import case, func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from appliance.blobs import BlobStore
+from appliance.clock import Clock
+from appliance.errors import MailboxNotFound, MessageTooLarge
+from appliance.mime.structure import MessageStructure
+from appliance.models import Account, Expunged, Folder, Message
+from appliance.notify import ChangeHub
+from appliance.store import folders, messages
+from appliance.store.types import (
+    DEFAULT_FOLDERS,
+    Changes,
+    CopyResult,
+    FolderInfo,
+    MessageInfo,
+    QuotaInfo,
+)
+from appliance.store.writer import Transaction, Writer
+
+
+class MailStore:
+    """Folders and messages of every account."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        writer: Writer,
+        blobs: BlobStore,
+        hub: ChangeHub,
+        clock: Clock,
+        max_message_size: int,
+    ) -> None:
+        self.sessions = sessions
+        self.writer = writer
+        self.blobs = blobs
+        self.hub = hub
+        self.clock = clock
+        self.max_message_size = max_message_size
+
+    # Folders
+
+    async def create_default_folders(self, tx: Transaction, account_id: int) -> None:
+        """Create INBOX, Sent, Drafts, Trash, Junk and Archive in a new account."""
+        now = self.clock.now()
+        for name, special_use in DEFAULT_FOLDERS:
+            await folders.create(tx.session, account_id, name, now, special_use)
+
+    async def list_folders(self, account_id: int) -> list[FolderInfo]:
+        """Return every folder of the account with its counts, sorted by name."""
+        async with self.sessions() as session:
+            return await self._folder_infos(session, account_id, None)
+
+    async def folder(self, account_id: int, name: str) -> FolderInfo:
+        """Return one folder with its counts, or raise MailboxNotFound."""
+        async with self.sessions() as session:
+            found = await self._folder_infos(session, account_id, folders.normalize_name(name))
+        if not found:
+            raise MailboxNotFound(f"Mailbox does not exist: {name}")
+        return found[0]
+
+    async def _folder_infos(
+        self, session: AsyncSession, account_id: int, name: str | None
+    ) -> list[FolderInfo]:
+        unseen = case(
+            (Message.id.is_(None), 0),
+            (Message.flags.contains("\\Seen", autoescape=True), 0),
+            else_=1,
+        )
+        query = (
+            select(
+                Folder,
+                func.count(Message.id),
+                func.coalesce(func.sum(unseen), 0),
+                func.coalesce(func.sum(Message.size), 0),
+            )
+            .outerjoin(Message, Message.folder_id == Folder.id)
+            .where(Folder.account_id == account_id)
+            .group_by(Folder.id)
+            .order_by(Folder.name)
+        )
+        if name is not None:
+            query = query.where(Folder.name == name)
+        result = await session.execute(query)
+        return [
+            FolderInfo(
+                id=row.id,
+                account_id=row.account_id,
+                name=row.name,
+                special_use=row.special_use,
+                uidvalidity=row.uidvalidity,
+                uidnext=row.uidnext,
+                highestmodseq=row.highestmodseq,
+                subscribed=row.subscribed,
+                messages=count,
+                unseen=int(unseen_count),
+                size=int(size),
+            )
+            for row, count, unseen_count, size in result.tuples()
+        ]
+
+    async def create_folder(self, account_id: int, name: str) -> None:
+        now = self.clock.now()
+
+        async def write(tx: Transaction) -> None:
+            await folders.create(tx.session, account_id, name, now)
+
+        await self.writer.run(write)
+
+    async def delete_folder(self, account_id: int, name: str) -> None:
+        """Delete a folder and its messages, releasing their quota."""
+
+        async def write(tx: Transaction) -> None:
+            folder = await folders.find(tx.session, account_id, name)
+            rows = list(
+                await tx.session.scalars(select(Message).where(Message.folder_id == folder.id))
+            )
+            account = await tx.session.get_one(Account, account_id)
+            await messages.remove(tx.session, account, folder, rows)
+            await folders.remove(tx.session, account_id, name)
+            tx.after_commit(lambda: self.hub.publish(folder.id))
+
+        await self.writer.run(write)
+
+    async def rename_folder(self, account_id: int, old: str, new: str) -> None:
+        now = self.clock.now()
+
+        async def write(tx: Transaction) -> None:
+            changed = await folders.rename(tx.session, account_id, old, new, now)
+            for folder_id in changed:
+                tx.after_commit(lambda folder_id=folder_id: self.hub.publish(folder_id))
+
+        await self.writer.run(write)
+
+    async def set_subscribed(self, account_id: int, name: str, subscribed: bool) -> None:
+        async def write(tx: Transaction) -> None:
+            folder = await folders.find(tx.session, account_id, name)
+            folder.subscribed = subscribed
+
+        await self.writer.run(write)
+
+    # Messages
+
+    def parse(self, raw: bytes) -> str:
+        """Parse a message once and return its structure as stored (JSON)."""
+        from appliance.mime.parse import parse_structure
+        from appliance.mime.serialize import to_json
+
+        return to_json(parse_structure(raw))
+
+    async def append(
+        self,
+        account_id: int,
+        folder_name: str,
+        raw: bytes,
+        flags: Iterable[str] = (),
+        internal_date: datetime | None = None,
+    ) -> tuple[int, int]:
+        """Store a message in a folder; return (UIDVALIDITY, UID) once it is durable."""
+        if len(raw) > self.max_message_size:
+            raise MessageTooLarge(f"Message of {len(raw)} bytes exceeds {self.max_message_size}.")
+        structure = self.parse(raw)
+        blob_key = await self.blobs.put(raw)
+        date = internal_date or self.clock.now()
+        wanted = frozenset(flags) - {"\\Recent"}
+
+        async def write(tx: Transaction) -> tuple[int, int]:
+            folder = await folders.find(tx.session, account_id, folder_name)
+            account = await tx.session.get_one(Account, account_id)
+            row = await messages.insert(
+                tx.session,
+                account,
+                folder,
+                blob_key=blob_key,
+                size=len(raw),
+                structure=structure,
+                flags=wanted,
+                internal_date=date,
+            )
+            tx.after_commit(lambda: self.hub.publish(folder.id))
+            return folder.uidvalidity, row.uid
+
+        return await self.writer.run(write)
+
+    async def messages(self, folder_id: int) -> list[MessageInfo]:
+        """Return every message of the folder, by ascending UID."""
+        async with self.sessions() as session:
+            rows = await session.scalars(
+                select(Message).where(Message.folder_id == folder_id).order_by(Message.uid)
+            )
+            return [messages.info(row) for row in rows]
+
+    async def changes(self, folder_id: int, since_modseq: int) -> Changes:
+        """Return what changed in the folder after `since_modseq`."""
+        async with self.sessions() as session:
+            changed = await session.scalars(
+                select(Message)
+                .where(Message.folder_id == folder_id, Message.modseq > since_modseq)
+                .order_by(Message.uid)
+            )
+            infos = [messages.info(row) for row in changed]
+            expunged = await session.scalars(
+                select(Expunged.uid)
+                .where(Expunged.folder_id == folder_id, Expunged.modseq > since_modseq)
+                .order_by(Expunged.uid)
+            )
+            expunged_uids = list(expunged)
+            highest = await session.scalar(
+                select(Folder.highestmodseq).where(Folder.id == folder_id)
+            )
+        if highest is None:
+            raise MailboxNotFound("The selected mailbox was deleted.")
+        return Changes(changed=infos, expunged=expunged_uids, highestmodseq=highest)
+
+    async def structures(self, folder_id: int, uids: Sequence[int]) -> dict[int, MessageStructure]:
+        """Return the stored MIME structure of each of the given UIDs that exists."""
+        from appliance.mime.serialize import from_json
+
+        result: dict[int, MessageStructure] = {}
+        async with self.sessions() as session:
+            for start in range(0, len(uids), 500):
+                chunk = list(uids[start : start + 500])
+                rows = await session.execute(
+                    select(Message.uid, Message.structure).where(
+                        Message.folder_id == folder_id, Message.uid.in_(chunk)
+                    )
+                )
+                for uid, text in rows.tuples():
+                    result[uid] = from_json(text)
+        return result
+
+    async def read(self, blob_key: str) -> bytes:
+        """Return the stored bytes of a message."""
+        return await self.blobs.get(blob_key)
+
+    async def store_flags(
+        self, folder_id: int, uids: Sequence[int], mode: str, flags: Iterable[str]
+    ) -> list[MessageInfo]:
+        """Set, add or remove flags on messages; return every matched message afterwards."""
+        wanted = frozenset(flags) - {"\\Recent"}
+
+        async def write(tx: Transaction) -> list[MessageInfo]:
+            folder = await tx.session.get_one(Folder, folder_id)
+            rows = await messages.select_uids(tx.session, folder_id, uids)
+            changed = [row for row in rows if messages.apply_flags(row, mode, wanted)]
+            if changed:
+                folder.highestmodseq += 1
+                for row in changed:
+                    row.modseq = folder.highestmodseq
+                tx.after_commit(lambda: self.hub.publish(folder_id))
+            return [messages.info(row) for row in rows]
+
+        return await self.writer.run(write)
+
+    async def expunge(self, folder_id: int, uids: Sequence[int] | None = None) -> list[int]:
+        """Remove messages flagged \\Deleted (only among `uids` if given); return their UIDs."""
+
+        async def write(tx: Transaction) -> list[int]:
+            folder = await tx.session.get_one(Folder, folder_id)
+            query = select(Message).where(
+                Message.folder_id == folder_id,
+                Message.flags.contains("\\Deleted", autoescape=True),
+            )
+            rows = [
+                row
+                for row in await tx.session.scalars(query)
+                if "\\Deleted" in messages.flags_set(row.flags)
+                and (uids is None or row.uid in set(uids))
+            ]
+            account = await tx.session.get_one(Account, folder.account_id)
+            removed = await messages.remove(tx.session, account, folder, rows)
+            if removed:
+                tx.after_commit(lambda: self.hub.publish(folder_id))
+            return removed
+
+        return await self.writer.run(write)
+
+    async def copy(
+        self, folder_id: int, uids: Sequence[int], target_name: str, *, move: bool = False
+    ) -> CopyResult:
+        """Copy (or move) messages into another folder of the same account (RFC 6851)."""
+
+        async def write(tx: Transaction) -> CopyResult:
+            source = await tx.session.get_one(Folder, folder_id)
+            target = await folders.find(tx.session, source.account_id, target_name)
+            account = await tx.session.get_one(Account, source.account_id)
+            rows = await messages.select_uids(tx.session, folder_id, uids)
+            originals = [
+                (row.uid, row.blob_key, row.size, row.structure, row.flags, row.internal_date)
+                for row in rows
+            ]
+            if move:
+                # Release the source first so a move within a full mailbox still fits.
+                await messages.remove(tx.session, account, source, rows)
+                tx.after_commit(lambda: self.hub.publish(folder_id))
+            new_uids = []
+            for _uid, blob_key, size, structure, flags, internal_date in originals:
+                copied = await messages.insert(
+                    tx.session,
+                    account,
+                    target,
+                    blob_key=blob_key,
+                    size=size,
+                    structure=structure,
+                    flags=messages.flags_set(flags),
+                    internal_date=internal_date,
+                )
+                new_uids.append(copied.uid)
+            tx.after_commit(lambda: self.hub.publish(target.id))
+            return CopyResult(target.uidvalidity, [item[0] for item in originals], new_uids)
+
+        return await self.writer.run(write)
+
+    async def quota(self, account_id: int) -> QuotaInfo:
+        async with self.sessions() as session:
+            account = await session.get_one(Account, account_id)
+            return QuotaInfo(account.used_bytes, account.quota_bytes, account.message_count)

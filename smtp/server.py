@@ -1,0 +1,12 @@
+"""SMTP listeners (being written)."""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+
+from appliance.core import Core
+
+
+async def start_smtp(core: Core, tls: ssl.SSLContext) -> dict[str, asyncio.Server]:
+    return {}
