@@ -17,6 +17,7 @@ from appliance.notify import ChangeHub
 from appliance.store.mailstore import MailStore
 from appliance.store.writer import Writer
 from appliance.submission import Submission
+from appliance.websessions import WebSessions
 
 log = logging.getLogger("appliance")
 
@@ -47,6 +48,7 @@ class Core:
         self.auth = Authenticator(self.sessions, self.writer, self.audit, self.clock)
         self.delivery = Delivery(settings, self.sessions, self.store, self.clock)
         self.submission = Submission(self.delivery, self.store, settings.max_message_size)
+        self.web_sessions = WebSessions(self.sessions, self.writer, self.clock)
 
     @classmethod
     async def open(cls, settings: Settings, clock: Clock | None = None) -> Core:
