@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
+import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Protocol
@@ -25,7 +26,7 @@ class BlobStore(Protocol):
 
     async def delete(self, key: str) -> None: ...
 
-    def keys(self) -> Iterator[str]: ...
+    def iter_keys(self) -> Iterator[str]: ...
 
 
 class FileBlobStore:
@@ -69,7 +70,7 @@ class FileBlobStore:
     async def delete(self, key: str) -> None:
         await asyncio.to_thread(self.path(key).unlink, True)
 
-    def keys(self) -> Iterator[str]:
+    def iter_keys(self) -> Iterator[str]:
         for folder in self.root.iterdir():
             if len(folder.name) == 2 and folder.is_dir():
                 for blob in folder.iterdir():
@@ -92,15 +93,21 @@ def _fsync_directory(directory: Path) -> None:
         os.close(fd)
 
 
-async def collect_garbage(store: FileBlobStore, referenced: Iterable[str]) -> list[str]:
-    """Delete blobs that no row references; return their keys.
+async def collect_garbage(
+    store: FileBlobStore, referenced: Iterable[str], min_age: float = 3600.0
+) -> list[str]:
+    """Delete blobs that no row references and that are older than `min_age` seconds.
 
-    Call with the set of referenced keys read in one transaction, and only for blobs older
-    than any delivery in flight (the caller's job), because a fresh blob is unreferenced
-    until its transaction commits.
+    A blob is unreferenced between its write and the commit of its transaction, so only
+    blobs older than any delivery in flight may go. Return the removed keys.
     """
     wanted = set(referenced)
-    removed = [key for key in store if key not in wanted]
+    cutoff = time.time() - min_age
+    removed = [
+        key
+        for key in store.iter_keys()
+        if key not in wanted and store.path(key).stat().st_mtime <= cutoff
+    ]
     for key in removed:
         await store.delete(key)
     return removed

@@ -12,6 +12,7 @@ import asyncio
 import logging
 from collections.abc import Sequence
 from datetime import datetime
+from functools import partial
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -125,8 +126,7 @@ class Delivery:
                     flags=(),
                     internal_date=date,
                 )
-                folder_id = inbox.id
-                tx.after_commit(lambda folder_id=folder_id: hub.publish(folder_id))
+                tx.after_commit(partial(hub.publish, inbox.id))
             for address in foreign:
                 tx.session.add(
                     OutboundMessage(

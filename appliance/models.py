@@ -165,3 +165,12 @@ class WebSession(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())  # absolute end of the session
     client: Mapped[str] = mapped_column(String(100), default="")
     user_agent: Mapped[str] = mapped_column(String(300), default="")
+
+
+class Counter(Base):
+    """A named number that only grows, such as the last UIDVALIDITY handed out."""
+
+    __tablename__ = "counters"
+
+    name: Mapped[str] = mapped_column(String(50), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger)

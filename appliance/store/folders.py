@@ -8,7 +8,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from appliance.errors import MailboxExists, MailboxNameInvalid, MailboxNotFound, MailboxProtected
-from appliance.models import Folder, Message
+from appliance.models import Counter, Folder, Message
 from appliance.store.types import HIERARCHY_SEPARATOR
 
 MAX_NAME_LENGTH = 1000
@@ -46,9 +46,17 @@ async def find(session: AsyncSession, account_id: int, name: str) -> Folder:
 
 
 async def next_uidvalidity(session: AsyncSession, now: datetime) -> int:
-    """Return a UIDVALIDITY never used before on this appliance (RFC 3501 2.3.1.1)."""
-    highest = await session.scalar(select(func.max(Folder.uidvalidity)))
-    return max(int(now.timestamp()), (highest or 0) + 1)
+    """Return a UIDVALIDITY never used before on this appliance (RFC 3501 2.3.1.1).
+
+    The last value is kept in a counter, so a folder deleted and created again within the
+    same second still gets a new one.
+    """
+    counter = await session.get(Counter, "uidvalidity")
+    if counter is None:
+        counter = Counter(name="uidvalidity", value=0)
+        session.add(counter)
+    counter.value = max(int(now.timestamp()), counter.value + 1)
+    return counter.value
 
 
 async def create(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from functools import partial
 
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -108,7 +109,7 @@ class MailStore:
                 unseen=int(unseen_count),
                 size=int(size),
             )
-            for row, count, unseen_count, size in result.tuples()
+            for row, count, unseen_count, size in result
         ]
 
     async def create_folder(self, account_id: int, name: str) -> None:
@@ -140,7 +141,7 @@ class MailStore:
         async def write(tx: Transaction) -> None:
             changed = await folders.rename(tx.session, account_id, old, new, now)
             for folder_id in changed:
-                tx.after_commit(lambda folder_id=folder_id: self.hub.publish(folder_id))
+                tx.after_commit(partial(self.hub.publish, folder_id))
 
         await self.writer.run(write)
 
@@ -237,7 +238,7 @@ class MailStore:
                         Message.folder_id == folder_id, Message.uid.in_(chunk)
                     )
                 )
-                for uid, text in rows.tuples():
+                for uid, text in rows:
                     result[uid] = from_json(text)
         return result
 

@@ -1,4 +1,4 @@
-"""Initial schema: accounts, folders, messages, expunged UIDs, outbound queue, audit log.
+"""Initial schema: accounts, folders, messages, expunged UIDs, queue, audit log, counters.
 
 Revision ID: 0001
 Revises:
@@ -17,6 +17,12 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.create_table(
+        "counters",
+        sa.Column("name", sa.String(length=50), nullable=False),
+        sa.Column("value", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("name"),
+    )
 
     op.create_table(
         "accounts",
@@ -114,6 +120,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("counters")
 
     with op.batch_alter_table("messages", schema=None) as batch_op:
         batch_op.drop_index("ix_messages_folder_modseq")

@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+import logging
+
+import pytest
+from sqlalchemy import select
+
+from appliance.core import Core
+from appliance.errors import AuthenticationFailed
+from appliance.models import AuditEntry
+from appliance.passwords import verify_password
+from appliance.store.types import AccountInfo
+from tests.core.conftest import PASSWORD
+
+
+async def test_login_ok(core: Core, account: AccountInfo) -> None:
+    found = await core.auth.login(
+        "NVAN.skhcn@hue.gov.vn", PASSWORD, service="imap", client="127.0.0.1"
+    )
+    assert found.id == account.id
+
+
+async def test_wrong_password_and_unknown_user_look_alike(core: Core, account: AccountInfo) -> None:
+    with pytest.raises(AuthenticationFailed) as wrong:
+        await core.auth.login(account.address, "sai", service="imap", client="127.0.0.1")
+    with pytest.raises(AuthenticationFailed) as unknown:
+        await core.auth.login("khongco@hue.gov.vn", PASSWORD, service="imap", client="127.0.0.1")
+    assert wrong.value.message == unknown.value.message
+
+
+async def test_every_attempt_audited(
+    core: Core, account: AccountInfo, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="audit")
+    await core.auth.login(account.address, PASSWORD, service="smtp", client="10.0.0.7")
+    with pytest.raises(AuthenticationFailed):
+        await core.auth.login(account.address, "Sai-mat-khau-1", service="web", client="10.0.0.8")
+    async with core.sessions() as session:
+        rows = list(await session.scalars(select(AuditEntry).order_by(AuditEntry.id)))
+    assert [(r.event, r.account, r.client, r.service, r.outcome) for r in rows] == [
+        ("login", account.address, "10.0.0.7", "smtp", "ok"),
+        ("login", account.address, "10.0.0.8", "web", "failed"),
+    ]
+    assert PASSWORD not in caplog.text
+    assert "Sai-mat-khau-1" not in caplog.text
+
+
+async def test_imported_sha512_crypt_hash_upgraded(core: Core) -> None:
+    from passlib.hash import sha512_crypt
+
+    await core.accounts.create("cu@hue.gov.vn", "tam-thoi")
+    async with core.sessions.begin() as session:
+        from appliance.models import Account
+
+        row = await session.scalar(select(Account).where(Account.address == "cu@hue.gov.vn"))
+        assert row is not None
+        row.password_hash = sha512_crypt.hash(PASSWORD)
+    await core.auth.login("cu@hue.gov.vn", PASSWORD, service="imap", client="127.0.0.1")
+    async with core.sessions() as session:
+        stored = await session.scalar(
+            select(Account.password_hash).where(Account.address == "cu@hue.gov.vn")
+        )
+    assert stored is not None
+    assert stored.startswith("$argon2")
+    assert verify_password(PASSWORD, stored)[0] is True
