@@ -63,3 +63,23 @@ async def test_imported_sha512_crypt_hash_upgraded(core: Core) -> None:
     assert stored is not None
     assert stored.startswith("$argon2")
     assert verify_password(PASSWORD, stored)[0] is True
+
+
+async def test_ten_failures_hold_the_account(core: Core, account: AccountInfo) -> None:
+    pauses: list[float] = []
+
+    async def record(seconds: float) -> None:
+        pauses.append(seconds)
+
+    core.auth.sleep = record
+    for _ in range(10):
+        with pytest.raises(AuthenticationFailed):
+            await core.auth.login(
+                account.address, "Sai-mat-khau-1", service="imap", client="10.0.0.9"
+            )
+    with pytest.raises(AuthenticationFailed):
+        await core.auth.login(account.address, PASSWORD, service="imap", client="10.0.0.10")
+    assert pauses == [1.0, 2.0, 4.0, 8.0, 16.0, 30.0, 30.0, 30.0, 30.0, 30.0]
+    async with core.sessions() as session:
+        outcomes = list(await session.scalars(select(AuditEntry.outcome).order_by(AuditEntry.id)))
+    assert outcomes == ["failed"] * 10 + ["held", "held"]
