@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from appliance.clock import Clock
 from appliance.errors import ApplianceError
-from appliance.models import Account
+from appliance.models import Account, PasswordHistory
 from appliance.passwords import hash_password
 from appliance.store.mailstore import MailStore
 from appliance.store.types import AccountInfo
@@ -105,6 +105,9 @@ class Accounts:
             )
             tx.session.add(account)
             await tx.session.flush()
+            tx.session.add(
+                PasswordHistory(account_id=account.id, password_hash=password_hash, created_at=now)
+            )
             await self.store.create_default_folders(tx, account.id)
             return info(account)
 
@@ -140,6 +143,9 @@ class Accounts:
                 raise AccountNotFound(f"No account has the address {address}")
             account.password_hash = password_hash
             account.password_changed_at = now
+            tx.session.add(
+                PasswordHistory(account_id=account.id, password_hash=password_hash, created_at=now)
+            )
             account.must_change_password = must_change
 
         await self.writer.run(write)

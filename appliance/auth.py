@@ -1,13 +1,18 @@
 """One authentication service for SMTP AUTH, IMAP, the webmail and the admin console.
 
-Every attempt is audited with the service and client address; the reply never tells
-whether the account exists.
+Mail clients (IMAP, SMTP) log in with the account password, or only with an app password
+once two-factor login is on; an expired password, or an initial one never changed, is
+refused there with a pointer to the webmail. The web front ends check the password here,
+then read `status` to ask for the TOTP code or a new password. Every attempt is audited;
+the reply never tells whether the account exists.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -15,8 +20,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from appliance.accounts import info
 from appliance.audit import Audit
 from appliance.clock import Clock
-from appliance.errors import AuthenticationFailed
-from appliance.models import Account
+from appliance.credentials import app_password_hash
+from appliance.errors import AuthenticationFailed, PasswordExpired
+from appliance.models import Account, AppPassword
+from appliance.password_policy import max_age
 from appliance.passwords import verify_password
 from appliance.store.types import AccountInfo
 from appliance.store.writer import Transaction, Writer
@@ -27,6 +34,16 @@ _DUMMY_HASH = (
     "$argon2id$v=19$m=65536,t=3,p=4$c29tZXNhbHRzb21lc2FsdA$"
     "0nWgRGbS4G0bXGk8b2bNwW9yrSbtCNHfXaBj8qcqN0o"
 )
+MAIL_CLIENT_SERVICES = frozenset({"imap", "smtp"})
+
+
+@dataclass(frozen=True)
+class CredentialStatus:
+    """What the web front ends must ask for after a correct password."""
+
+    must_change_password: bool  # initial or reset password, or expired
+    password_expires_at: datetime | None
+    totp_enabled: bool
 
 
 class Authenticator:
@@ -48,43 +65,95 @@ class Authenticator:
     async def login(
         self, username: str, password: str, *, service: str, client: str
     ) -> AccountInfo:
-        """Return the account if the password is right, else raise AuthenticationFailed."""
+        """Return the account if the credentials are right, else raise.
+
+        Raises AuthenticationFailed, or PasswordExpired for a mail client whose account
+        must change its password first.
+        """
         address = username.strip().lower()
         delay = self.throttle.delay(address, client)
         if delay:
             await self.sleep(delay)
         if self.throttle.is_held(address):
-            await self.audit.record(
-                "login", account=address, client=client, service=service, outcome="held"
-            )
+            await self._record(address, client, service, "held")
             raise AuthenticationFailed()
         async with self.sessions() as session:
             account = await session.scalar(select(Account).where(Account.address == address))
-        stored = account.password_hash if account is not None else _DUMMY_HASH
-        ok, new_hash = await asyncio.to_thread(verify_password, password, stored)
-        if account is None or not ok:
-            held = self.throttle.failed(address, client)
-            await self.audit.record(
-                "login", account=address, client=client, service=service, outcome="failed"
-            )
-            if held:
-                await self.audit.record(
-                    "login_hold", account=address, client=client, service=service, outcome="held"
-                )
+        outcome, new_hash, app_password_id = await self._check(account, password, service)
+        if account is None or outcome == "failed":
+            await self._fail(address, client, service)
             raise AuthenticationFailed()
         if account.state != "active":
-            await self.audit.record(
-                "login", account=address, client=client, service=service, outcome=account.state
-            )
+            await self._record(address, client, service, account.state)
             raise AuthenticationFailed()
         self.throttle.succeeded(address, client)
-        await self._note_login(account.id, new_hash)
-        await self.audit.record(
-            "login", account=address, client=client, service=service, outcome="ok"
-        )
+        mail_client = service in MAIL_CLIENT_SERVICES
+        if outcome == "password" and mail_client and self._must_change(account):
+            await self._record(address, client, service, "expired")
+            raise PasswordExpired()
+        await self._note_login(account.id, new_hash, app_password_id, client, service)
+        await self._record(address, client, service, "ok" if outcome == "password" else outcome)
         return info(account)
 
-    async def _note_login(self, account_id: int, new_hash: str | None) -> None:
+    async def _check(
+        self, account: Account | None, password: str, service: str
+    ) -> tuple[str, str | None, int | None]:
+        """Return (outcome, upgraded hash, app password id); outcome "failed" on no match."""
+        if account is not None:
+            async with self.sessions() as session:
+                app_password = await session.scalar(
+                    select(AppPassword).where(
+                        AppPassword.account_id == account.id,
+                        AppPassword.secret_hash == app_password_hash(password),
+                        AppPassword.revoked_at.is_(None),
+                    )
+                )
+            if app_password is not None and service in MAIL_CLIENT_SERVICES:
+                return "app_password", None, app_password.id
+        uses_totp = account is not None and account.totp_enabled
+        stored = account.password_hash if account is not None else _DUMMY_HASH
+        ok, new_hash = await asyncio.to_thread(verify_password, password, stored)
+        if not ok or (uses_totp and service in MAIL_CLIENT_SERVICES):
+            return "failed", None, None
+        return "password", new_hash, None
+
+    def _must_change(self, account: Account) -> bool:
+        if account.must_change_password or account.password_changed_at is None:
+            return True
+        return account.password_changed_at + max_age(account.kind) <= self.clock.now()
+
+    async def status(self, account_id: int) -> CredentialStatus:
+        """Return what the web must ask for before letting the account in."""
+        async with self.sessions() as session:
+            account = await session.get_one(Account, account_id)
+        expires = (
+            None
+            if account.password_changed_at is None
+            else account.password_changed_at + max_age(account.kind)
+        )
+        return CredentialStatus(self._must_change(account), expires, account.totp_enabled)
+
+    async def _fail(self, address: str, client: str, service: str) -> None:
+        held = self.throttle.failed(address, client)
+        await self._record(address, client, service, "failed")
+        if held:
+            await self.audit.record(
+                "login_hold", account=address, client=client, service=service, outcome="held"
+            )
+
+    async def _record(self, address: str, client: str, service: str, outcome: str) -> None:
+        await self.audit.record(
+            "login", account=address, client=client, service=service, outcome=outcome
+        )
+
+    async def _note_login(
+        self,
+        account_id: int,
+        new_hash: str | None,
+        app_password_id: int | None,
+        client: str,
+        service: str,
+    ) -> None:
         now = self.clock.now()
 
         async def write(tx: Transaction) -> None:
@@ -92,5 +161,10 @@ class Authenticator:
             account.last_login_at = now
             if new_hash:
                 account.password_hash = new_hash
+            if app_password_id is not None:
+                used = await tx.session.get_one(AppPassword, app_password_id)
+                used.last_used_at = now
+                used.last_used_client = client
+                used.last_used_service = service
 
         await self.writer.run(write)

@@ -10,6 +10,7 @@ from appliance.auth import Authenticator
 from appliance.blobs import FileBlobStore
 from appliance.clock import Clock
 from appliance.config import Settings
+from appliance.credentials import Credentials
 from appliance.db import make_engine, make_sessionmaker
 from appliance.delivery import Delivery
 from appliance.migrate import upgrade
@@ -46,6 +47,7 @@ class Core:
             settings.is_local_domain,
         )
         self.auth = Authenticator(self.sessions, self.writer, self.audit, self.clock)
+        self.credentials = Credentials(self.sessions, self.writer, self.audit, self.clock)
         self.delivery = Delivery(settings, self.sessions, self.store, self.clock)
         self.submission = Submission(self.delivery, self.store, settings.max_message_size)
         self.web_sessions = WebSessions(self.sessions, self.writer, self.clock)

@@ -85,3 +85,30 @@ class NoSuchMessage(ApplianceError):
     """No message has that UID in that mailbox."""
 
     imap_code = "NONEXISTENT"
+
+
+class PasswordExpired(ApplianceError):
+    """The password has expired or was never changed; change it in the webmail."""
+
+    imap_code = "EXPIRED"
+    smtp_reply = (
+        535,
+        "5.7.8 Password expired or never changed: change it in the webmail "
+        "(Mật khẩu đã hết hạn: hãy đổi mật khẩu trong webmail)",
+    )
+
+
+class PasswordRejected(ApplianceError):
+    """The new password breaks the password rules."""
+
+    def __init__(self, rules: list[str], message: str) -> None:
+        super().__init__(message)
+        self.rules = rules
+
+
+class InvalidCode(ApplianceError):
+    """The verification code is wrong, expired or already used."""
+
+
+class OutOfScope(ApplianceError):
+    """The administrator may not act on that account."""

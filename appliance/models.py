@@ -68,6 +68,9 @@ class Account(Base):
     message_count: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class Folder(Base):
@@ -165,6 +168,54 @@ class WebSession(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())  # absolute end of the session
     client: Mapped[str] = mapped_column(String(100), default="")
     user_agent: Mapped[str] = mapped_column(String(300), default="")
+
+
+class PasswordHistory(Base):
+    """Every password hash an account has had, so none is used twice."""
+
+    __tablename__ = "password_history"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    password_hash: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class RecoveryCode(Base):
+    """A single-use code that replaces a TOTP code when the phone is lost."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class AppPassword(Base):
+    """A password for one device's mail client, the only kind IMAP and SMTP take with 2FA on.
+
+    App passwords are long random strings, so a SHA-256 of one is as safe to store as a
+    slow hash and can be looked up directly.
+    """
+
+    __tablename__ = "app_passwords"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(100))
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_used_client: Mapped[str] = mapped_column(String(100), default="")
+    last_used_service: Mapped[str] = mapped_column(String(20), default="")
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class Counter(Base):

@@ -62,7 +62,9 @@ def test_secret_is_160_bits() -> None:
 
 
 def test_provisioning_uri_names_account_and_issuer() -> None:
-    uri = provisioning_uri("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP", "nvan.skhcn@hue.gov.vn", "Thư công vụ Huế")
+    uri = provisioning_uri(
+        "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP", "nvan.skhcn@hue.gov.vn", "Thư công vụ Huế"
+    )
     assert uri.startswith("otpauth://totp/Th%C6%B0%20c%C3%B4ng%20v%E1%BB%A5%20Hu%E1%BA%BF:")
     assert "secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP" in uri
 
