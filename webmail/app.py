@@ -1,17 +1,121 @@
-"""The webmail application (being written)."""
+"""The webmail: a Starlette application over the core, served for `settings.web_host`.
+
+Every page works without JavaScript: plain links and HTML forms. Every POST form carries
+the session's CSRF token, and every response carries the security headers of
+`webmail.middleware`.
+"""
 
 from __future__ import annotations
 
+import logging
+from pathlib import Path
+
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse
-from starlette.routing import Route
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
 
 from appliance.core import Core
+from webmail.i18n import DEFAULT_LANGUAGE, load_catalogues
+from webmail.middleware import WebmailMiddleware, add_missing
+from webmail.render import make_environment, render, request_translator
+from webmail.session import CsrfRejected, LoginRequired, clear_cookie
+from webmail.state import Webmail
+from webmail.views import auth, compose, mailbox, reading
+
+log = logging.getLogger("web")
+STATIC = Path(__file__).parent / "static"
+
+# Catalogue keys of the title and text of each error page, by HTTP status.
+ERROR_TEXTS = {
+    400: ("bad_request_title", "bad_request_text"),
+    404: ("not_found_title", "not_found_text"),
+    405: ("not_found_title", "not_found_text"),
+    411: ("bad_request_title", "bad_request_text"),
+    413: ("too_large_title", "too_large_text"),
+}
 
 
 def create_app(core: Core) -> Starlette:
-    async def home(request: Request) -> PlainTextResponse:
-        return PlainTextResponse("webmail")
+    """Build the webmail application around a core that is already open."""
+    catalogues = load_catalogues()
+    routes = [
+        Route("/", mailbox.home),
+        Route("/login", auth.login_page, methods=["GET"]),
+        Route("/login", auth.login, methods=["POST"]),
+        Route("/logout", auth.logout, methods=["POST"]),
+        Route("/lang/{language}", auth.choose_language),
+        Route("/folder/{folder_id:int}", mailbox.folder_page),
+        Route("/folder/{folder_id:int}/actions", mailbox.bulk_action, methods=["POST"]),
+        Route("/folder/{folder_id:int}/{uid:int}", reading.message_page),
+        Route("/folder/{folder_id:int}/{uid:int}/body", reading.message_body),
+        Route("/folder/{folder_id:int}/{uid:int}/part/{index:int}", reading.attachment),
+        Route(
+            "/folder/{folder_id:int}/{uid:int}/actions", mailbox.message_action, methods=["POST"]
+        ),
+        Route("/compose", compose.compose_page, methods=["GET"]),
+        Route("/compose", compose.send, methods=["POST"]),
+        Mount("/static", StaticFiles(directory=STATIC), name="static"),
+    ]
+    app = Starlette(
+        routes=routes,
+        middleware=[
+            Middleware(
+                WebmailMiddleware,
+                web_host=core.settings.web_host,
+                not_found_text=catalogues[DEFAULT_LANGUAGE]["not_found_text"],
+            )
+        ],
+        exception_handlers={
+            LoginRequired: login_required,
+            CsrfRejected: csrf_rejected,
+            HTTPException: http_error,
+            Exception: server_error,
+        },
+    )
+    app.state.webmail = Webmail(core, make_environment(), catalogues)
+    return app
 
-    return Starlette(routes=[Route("/", home)])
+
+async def login_required(request: Request, error: Exception) -> Response:
+    """Send the reader to the sign-in page, telling them when their session ran out."""
+    expired = isinstance(error, LoginRequired) and error.expired
+    response = RedirectResponse("/login?expired=1" if expired else "/login", status_code=303)
+    if expired:
+        clear_cookie(response, request.app.state.webmail.core.settings, "session")
+    return response
+
+
+async def csrf_rejected(request: Request, error: Exception) -> Response:
+    t = request_translator(request)
+    return render(request, "error.html", status=403, title=t("csrf_title"), text=t("csrf_text"))
+
+
+async def http_error(request: Request, error: Exception) -> Response:
+    status = error.status_code if isinstance(error, HTTPException) else 500
+    title_key, text_key = ERROR_TEXTS.get(status, ("server_error_title", "server_error_text"))
+    t = request_translator(request)
+    return render(request, "error.html", status=status, title=t(title_key), text=t(text_key))
+
+
+async def server_error(request: Request, error: Exception) -> Response:
+    """Show a plain 500 page; the traceback goes to the log only.
+
+    This handler runs outside the middleware, so it adds the security headers itself.
+    """
+    # The server logs the traceback, because Starlette raises the error again after this.
+    log.error("request failed path=%s error=%s", request.url.path, type(error).__name__)
+    t = request_translator(request)
+    response = render(
+        request,
+        "error.html",
+        status=500,
+        title=t("server_error_title"),
+        text=t("server_error_text"),
+    )
+    raw_headers = add_missing(list(response.raw_headers), request.url.path)
+    response.raw_headers[:] = raw_headers
+    return response

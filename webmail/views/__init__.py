@@ -1,0 +1,1 @@
+"""Request handlers of the webmail, one module per group of pages."""
