@@ -128,6 +128,9 @@ async def rename(
         )
     )
     for child in children:
+        # SQLite's LIKE ignores case, so "projects/x" also matched the prefix "Projects/".
+        if not child.name.startswith(source.name + HIERARCHY_SEPARATOR):
+            continue
         child.name = new + child.name[len(source.name) :]
     source.name = new
     await _create_missing_parents(session, account_id, new, now)
