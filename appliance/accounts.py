@@ -84,34 +84,65 @@ class Accounts:
                 f"unknown account kind {kind!r}; use one of {', '.join(ACCOUNT_KINDS)}"
             )
         password_hash = hash_password(password)
-        now = self.clock.now()
 
         async def write(tx: Transaction) -> AccountInfo:
-            taken = await tx.session.scalar(select(Account.id).where(Account.address == address))
-            if taken is not None:
-                raise AccountExists(f"Account already exists: {address}")
-            account = Account(
-                address=address,
+            return await self.add(
+                tx,
+                address,
+                password_hash,
                 display_name=display_name,
                 kind=kind,
-                state="active",
-                password_hash=password_hash,
                 must_change_password=must_change_password,
-                password_changed_at=now,
-                quota_bytes=self.default_quota,
-                used_bytes=0,
-                message_count=0,
-                created_at=now,
             )
-            tx.session.add(account)
-            await tx.session.flush()
+
+        return await self.writer.run(write)
+
+    async def add(
+        self,
+        tx: Transaction,
+        address: str,
+        password_hash: str,
+        *,
+        display_name: str = "",
+        kind: str = "personal",
+        must_change_password: bool = False,
+    ) -> AccountInfo:
+        """Create an account with its default folders inside the caller's transaction.
+
+        For callers that create accounts together with other rows, all or nothing (the
+        directory's bulk import). An empty `password_hash` makes an account nobody can log
+        in to until a password is set, as for agency mailboxes.
+        """
+        address = self.check_address(address)
+        if kind not in ACCOUNT_KINDS:
+            raise ValueError(
+                f"unknown account kind {kind!r}; use one of {', '.join(ACCOUNT_KINDS)}"
+            )
+        now = self.clock.now()
+        taken = await tx.session.scalar(select(Account.id).where(Account.address == address))
+        if taken is not None:
+            raise AccountExists(f"Account already exists: {address}")
+        account = Account(
+            address=address,
+            display_name=display_name,
+            kind=kind,
+            state="active",
+            password_hash=password_hash,
+            must_change_password=must_change_password,
+            password_changed_at=now if password_hash else None,
+            quota_bytes=self.default_quota,
+            used_bytes=0,
+            message_count=0,
+            created_at=now,
+        )
+        tx.session.add(account)
+        await tx.session.flush()
+        if password_hash:
             tx.session.add(
                 PasswordHistory(account_id=account.id, password_hash=password_hash, created_at=now)
             )
-            await self.store.create_default_folders(tx, account.id)
-            return info(account)
-
-        return await self.writer.run(write)
+        await self.store.create_default_folders(tx, account.id)
+        return info(account)
 
     async def find(self, address: str) -> AccountInfo | None:
         async with self.sessions() as session:

@@ -16,6 +16,17 @@ def hash_password(password: str) -> str:
     return str(HASHES.hash(password))
 
 
+# Initial passwords are random (see generate_password: about 98 bits), so no guessing attack
+# on their hash can succeed whatever its cost. A light argon2 lets a bulk import of thousands
+# of accounts finish in seconds, and the first login rehashes with the full cost above.
+INITIAL_HASH = HASHES.handler("argon2").using(memory_cost=1024, rounds=1, parallelism=1)
+
+
+def hash_generated_password(password: str) -> str:
+    """Hash a password made by generate_password, with the light argon2 cost."""
+    return str(INITIAL_HASH.hash(password))
+
+
 def verify_password(password: str, stored: str) -> tuple[bool, str | None]:
     """Check a password; return (matches, new hash to store when the old one is outdated)."""
     if not stored:
