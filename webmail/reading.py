@@ -108,7 +108,7 @@ def read_message(raw: bytes) -> ReadableMessage:
         return readable(message)
     except Exception as error:  # broken input must never break the page; show raw text
         log.warning("message shown as raw text: %s: %s", type(error).__name__, error)
-        text = raw.decode("utf-8", "replace")
+        text = normalize_text(raw.decode("utf-8", "replace"))
         return ReadableMessage(text=text, notes=["note_raw_fallback"])
 
 
@@ -120,7 +120,7 @@ def readable(message: EmailMessage) -> ReadableMessage:
         if body.get_content_subtype() == "html":
             result.html = content
         else:
-            result.text = unicodedata.normalize("NFC", content)
+            result.text = normalize_text(content)
         if not charset_ok:
             result.notes.append("note_unknown_charset")
     else:
@@ -152,7 +152,17 @@ def quotable_text(raw: bytes) -> str:
         from webmail.sanitize import html_to_text
 
         content = html_to_text(content)
-    return unicodedata.normalize("NFC", content)
+    return normalize_text(content)
+
+
+def normalize_text(text: str) -> str:
+    """Return text with LF line ends and composed (NFC) Vietnamese letters for display.
+
+    Some senders write decomposed letters (NFD). Composed ones render better in every
+    font and quote cleanly.
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return unicodedata.normalize("NFC", text)
 
 
 def is_attachment(part: MIMEPart, parent: str) -> bool:

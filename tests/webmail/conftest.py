@@ -77,3 +77,27 @@ def small_appliance(tmp_path: Path) -> Iterator[RunningAppliance]:
     """An appliance whose messages may be at most 20,000 bytes."""
     with running_appliance(tmp_path / "data", max_message_size=20_000) as running:
         yield running
+
+
+def deliver(appliance: RunningAppliance, raw: bytes, *recipients: str) -> None:
+    """Deliver a message through the core, as SMTP would after DATA."""
+    targets = list(recipients) or [ADDRESS]
+    appliance.call(lambda: appliance.core.delivery.deliver(raw, "sender@hue.gov.vn", targets))
+
+
+def simple_message(subject: str, body: str = "Nội dung thư.", sender: str = OTHER) -> bytes:
+    """Return a small UTF-8 message with an RFC 2047 encoded subject."""
+    from email.message import EmailMessage
+    from email.policy import SMTP
+
+    message = EmailMessage(policy=SMTP)
+    message["From"] = sender
+    message["To"] = ADDRESS
+    message["Subject"] = subject
+    message.set_content(body)
+    return message.as_bytes()
+
+
+def folder_ids(appliance: RunningAppliance, account: AccountInfo) -> dict[str, int]:
+    folders = appliance.call(lambda: appliance.core.store.list_folders(account.id))
+    return {folder.name: folder.id for folder in folders}
