@@ -6,11 +6,12 @@ a test compares these models with the migrated schema.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -225,3 +226,87 @@ class Counter(Base):
 
     name: Mapped[str] = mapped_column(String(50), primary_key=True)
     value: Mapped[int] = mapped_column(BigInteger)
+
+
+class Unit(Base):
+    """A unit of the city directory: agency, commune or ward, sub-unit, or external office.
+
+    `mailbox` is the local part of the unit's own mailbox (`skhcn`, `vp.skhcn`); external
+    offices have none. `search_text` is the folded name, for accent-insensitive search.
+    """
+
+    __tablename__ = "units"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(300))
+    mailbox: Mapped[str | None] = mapped_column(String(64), unique=True)
+    abbreviation: Mapped[str] = mapped_column(String(31), default="")
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
+    state: Mapped[str] = mapped_column(String(10), default="open")  # open or closed
+    publish: Mapped[bool] = mapped_column(Boolean, default=False)  # public directory pages
+    mailbox_confirmed: Mapped[str] = mapped_column(String(20), default="")  # yes, assumed…
+    search_text: Mapped[str] = mapped_column(String(400), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Person(Base):
+    """A person listed in the directory, with or without a mailbox here.
+
+    The name is stored in its three parts because the address depends on the split.
+    `public_fields` lists, comma-separated, the fields a published directory may show.
+    """
+
+    __tablename__ = "people"
+    __table_args__ = (Index("ix_people_unit_rank", "unit_id", "rank"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    family: Mapped[str] = mapped_column(String(100))
+    middle: Mapped[str] = mapped_column(String(100), default="")
+    given: Mapped[str] = mapped_column(String(100))
+    full_name: Mapped[str] = mapped_column(String(300))
+    search_text: Mapped[str] = mapped_column(String(400), default="")
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    position: Mapped[str] = mapped_column(String(200), default="")
+    is_leader: Mapped[bool] = mapped_column(Boolean, default=False)
+    rank: Mapped[int] = mapped_column(Integer, default=1000)  # lower is listed first
+    contract_type: Mapped[str] = mapped_column(String(30), default="permanent")
+    contract_end: Mapped[date | None] = mapped_column(Date)
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    email: Mapped[str] = mapped_column(String(320), default="")  # external contacts only
+    public_fields: Mapped[str] = mapped_column(String(200), default="name,position,unit,email")
+    external: Mapped[bool] = mapped_column(Boolean, default=False)
+    account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("accounts.id", ondelete="SET NULL"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class IssuedAddress(Base):
+    """Every local part ever issued. Rows are never deleted, so no address is issued twice.
+
+    `state` is live, forwarding (an old address still delivered to its owner) or retired.
+    `override_by` names the centre admin who chose the address instead of the naming rule.
+    """
+
+    __tablename__ = "issued_addresses"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    local_part: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(20))  # person, agency, subunit, unit_admin, special
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), index=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    state: Mapped[str] = mapped_column(String(20), default="live")
+    override_by: Mapped[str | None] = mapped_column(String(320))
+    override_reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class UnitResponsible(Base):
+    """A person named responsible for a unit's own (agency) mailbox."""
+
+    __tablename__ = "unit_responsibles"
+
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), primary_key=True)
