@@ -10,6 +10,7 @@ the reply never tells whether the account exists.
 from __future__ import annotations
 
 import asyncio
+import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,16 +25,13 @@ from appliance.credentials import app_password_hash
 from appliance.errors import AuthenticationFailed, PasswordExpired
 from appliance.models import Account, AppPassword
 from appliance.password_policy import max_age
-from appliance.passwords import verify_password
+from appliance.passwords import hash_password, verify_password
 from appliance.store.types import AccountInfo
 from appliance.store.writer import Transaction, Writer
 from appliance.throttle import Throttle
 
 # Verified against when the account does not exist, so both cases take the same time.
-_DUMMY_HASH = (
-    "$argon2id$v=19$m=65536,t=3,p=4$c29tZXNhbHRzb21lc2FsdA$"
-    "0nWgRGbS4G0bXGk8b2bNwW9yrSbtCNHfXaBj8qcqN0o"
-)
+_DUMMY_HASH = hash_password(secrets.token_hex(16))
 MAIL_CLIENT_SERVICES = frozenset({"imap", "smtp"})
 
 
