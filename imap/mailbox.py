@@ -66,7 +66,8 @@ class SelectedMailbox:
         else:
             numbers = list(range(1, self.exists + 1))
             for low, high in sequence.ranges:
-                if any(value is not None and value > self.exists for value in (low, high)):
+                # "n:*" stays valid in an empty mailbox; plain numbers must exist.
+                if low is not None and high is not None and max(low, high) > self.exists:
                     raise BadCommand("Message sequence number is larger than the message count")
             chosen = [self.uids[number - 1] for number in sequence.resolve(numbers)]
         return [(self.seq_of(uid), uid) for uid in chosen if uid not in self.gone]

@@ -32,6 +32,7 @@ _NO_ARGUMENT = frozenset(
 _STRING = frozenset({"BCC", "BODY", "CC", "FROM", "SUBJECT", "TEXT", "TO"})
 _DATE = frozenset({"BEFORE", "ON", "SINCE", "SENTBEFORE", "SENTON", "SENTSINCE"})
 _NUMBER = frozenset({"LARGER", "SMALLER"})
+_WITH_ARGUMENT = _STRING | _DATE | _NUMBER | {"KEYWORD", "UNKEYWORD", "UID", "HEADER", "NOT", "OR"}
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,8 @@ def _key(parser: Parser, charset: str, depth: int) -> Criterion:
     name = parser.keyword()
     if name in _NO_ARGUMENT:
         return Key(name)
+    if name not in _WITH_ARGUMENT:
+        raise BadCommand(f"Unknown search key: {name}")
     parser.space()
     if name in _STRING:
         return Key(name, _text(parser, charset))

@@ -4,12 +4,15 @@ A transcript is written like the examples of RFC 3501: "C: " lines are sent by t
 client, "S: " lines are what the server must answer, in order. Client lines are joined
 with CRLF, so a literal's data is the next "C: " line. `<NAME>` in an expected line is
 replaced by the value given for NAME, and `<SP>` by a space (for a line that ends with
-one, such as the "+ " continuation).
+one, such as the "+ " continuation). `<*>` in an expected line matches any text, for
+values the test cannot know in advance, such as UIDVALIDITY. A line that starts with
+".. " continues the line before it, so long responses fit the line width.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 import ssl
 from typing import Any
 
@@ -61,17 +64,24 @@ async def converse(core: Core, client: bytes, *, secure: bool = True) -> bytes:
 def split_script(script: str, values: dict[str, object]) -> tuple[bytes, list[bytes]]:
     client: list[bytes] = []
     expected: list[bytes] = []
+    last = client
     for line in script.strip("\n").split("\n"):
         for name, value in {**values, "SP": " "}.items():
             line = line.replace(f"<{name}>", str(value))
         if not line:
             continue
-        if line.startswith("C: "):
+        if line.startswith(".. "):
+            last[-1] += line[3:].encode("utf-8")
+        elif line.startswith("C: "):
             client.append(line[3:].encode("utf-8"))
+            last = client
         elif line.startswith("S: "):
             expected.append(line[3:].encode("utf-8"))
+            last = expected
         elif line == "C:":
             client.append(b"")
+        elif line == "S:":
+            expected.append(b"")
         else:
             raise ValueError(f"transcript line must start with 'C: ' or 'S: ': {line!r}")
     return b"".join(item + b"\r\n" for item in client), expected
@@ -93,4 +103,15 @@ async def check(core: Core, script: str, *, secure: bool = True, **values: objec
     """Run a transcript and compare every server line after the greeting."""
     _, expected = split_script(script, values)
     actual = await run_transcript(core, script, secure=secure, **values)
-    assert actual == expected
+    shown = [
+        line if _matches(line, pattern) else line + b"  <-- expected " + pattern
+        for line, pattern in zip(actual, expected, strict=False)
+    ]
+    assert len(actual) == len(expected) and shown == actual, b"\n".join(shown).decode()
+
+
+def _matches(line: bytes, pattern: bytes) -> bool:
+    if b"<*>" not in pattern:
+        return line == pattern
+    regex = b".*".join(re.escape(piece) for piece in pattern.split(b"<*>"))
+    return re.fullmatch(regex, line, re.DOTALL) is not None
