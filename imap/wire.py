@@ -111,8 +111,11 @@ class Parser:
     def _expected(self, what: str) -> str:
         if self.at_end():
             return f"Expected {what} but the command ended"
-        found = self.data[self.position : self.position + 20].decode("ascii", "replace")
-        return f"Expected {what} at {found!r}"
+        found = "".join(
+            chr(byte) if 0x20 <= byte < 0x7F else f"\\x{byte:02x}"
+            for byte in self.data[self.position : self.position + 20]
+        )
+        return f"Expected {what} at '{found}'"
 
     # Atoms, numbers and strings
 
