@@ -151,6 +151,13 @@ class Accounts:
             )
             return None if account is None else info(account)
 
+    async def by_id(self, account_id: int) -> AccountInfo:
+        async with self.sessions() as session:
+            account = await session.get(Account, account_id)
+            if account is None:
+                raise AccountNotFound(f"No account has the id {account_id}")
+            return info(account)
+
     async def get(self, address: str) -> AccountInfo:
         found = await self.find(address)
         if found is None:

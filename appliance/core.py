@@ -13,8 +13,13 @@ from appliance.config import Settings
 from appliance.credentials import Credentials
 from appliance.db import make_engine, make_sessionmaker
 from appliance.delivery import Delivery
+from appliance.forwarding import Forwarding
 from appliance.migrate import upgrade
+from appliance.notifications import Notifier
 from appliance.notify import ChangeHub
+from appliance.quota_warnings import QuotaWarnings
+from appliance.reports import Reports
+from appliance.sending_rate import SendingRate
 from appliance.store.mailstore import MailStore
 from appliance.store.writer import Writer
 from appliance.submission import Submission
@@ -49,7 +54,27 @@ class Core:
         self.auth = Authenticator(self.sessions, self.writer, self.audit, self.clock)
         self.credentials = Credentials(self.sessions, self.writer, self.audit, self.clock)
         self.delivery = Delivery(settings, self.sessions, self.store, self.clock)
-        self.submission = Submission(self.delivery, self.store, settings.max_message_size)
+        self.notifier = Notifier(settings, self.delivery, self.clock)
+        self.sending_rate = SendingRate(
+            self.sessions, self.writer, self.clock, self.audit, self.notifier
+        )
+        self.submission = Submission(
+            self.delivery, self.store, self.sending_rate, settings.max_message_size
+        )
+        self.forwarding = Forwarding(self.sessions, self.writer, self.clock, self.audit)
+        self.quota_warnings = QuotaWarnings(self.sessions, self.writer, self.notifier)
+        self.delivery.after_delivery.append(self.quota_warnings.check)
+        self.reports = Reports(
+            self.store,
+            self.delivery,
+            self.writer,
+            self.audit,
+            self.clock,
+            f"tiepnhan@{settings.domain}",
+            settings.hostname,
+        )
+        self.reports.accounts_by_id = self.accounts.by_id
+        self.store.added_hooks.append(self.reports.on_added)
         self.web_sessions = WebSessions(self.sessions, self.writer, self.clock)
 
     @classmethod

@@ -1,16 +1,24 @@
-"""Delivery of an accepted message: into local INBOXes, and into the outbound queue.
+"""Delivery of an accepted message: into local INBOXes, forwards, and the outbound queue.
 
 One blob is written per message whatever the number of recipients; every local
 recipient gets a row that references it, every foreign recipient a queue entry. All of it
-commits in one transaction, so the message is either stored for every recipient or for
-none, and SMTP may answer 250 only after `deliver` returns.
+commits in one transaction, so the message is stored for every recipient or for none,
+and SMTP may answer 250 only after `deliver` returns.
+
+Forwarding is applied here, once: a forwarded copy gets a `Delivered-To:` header naming
+the forwarding mailbox and is not forwarded again, so forwarding never chains or loops
+inside the appliance. A message that already carries `Delivered-To:` for a mailbox is not
+forwarded by it again (a loop through another server), and one with more than
+`MAX_HOPS` trace headers is refused.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+import re
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 
@@ -19,18 +27,43 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from appliance.clock import Clock
 from appliance.config import Settings
-from appliance.errors import MessageTooLarge, OverQuota, RelayDenied, UnknownRecipient
-from appliance.models import Account, OutboundMessage
+from appliance.errors import MailboxFull, MailLoop, MessageTooLarge, RelayDenied, UnknownRecipient
+from appliance.metrics import DELIVERIES
+from appliance.models import Account, ForwardingRule, OutboundMessage
 from appliance.store import folders, messages
 from appliance.store.mailstore import MailStore
 from appliance.store.writer import Transaction
 
 log = logging.getLogger("appliance.delivery")
 
+MAX_HOPS = 50  # Received and Delivered-To headers; RFC 5321 6.3 asks for at least 100 lines
+_TRACE_LINE = re.compile(rb"^(?:received|delivered-to):", re.IGNORECASE | re.MULTILINE)
+_DELIVERED_TO = re.compile(rb"^delivered-to:[ \t]*<?([^\r\n>]+)>?", re.IGNORECASE | re.MULTILINE)
+
+AfterDelivery = Callable[[list[int]], Awaitable[None]]
+
 
 def split_address(address: str) -> tuple[str, str]:
     local, _, domain = address.rpartition("@")
     return local, domain.lower()
+
+
+def header_block(raw: bytes) -> bytes:
+    """Return the header of a message, up to the first empty line."""
+    for separator in (b"\r\n\r\n", b"\n\n"):
+        end = raw.find(separator)
+        if end != -1:
+            return raw[: end + 2]
+    return raw
+
+
+@dataclass
+class Plan:
+    """Where one message goes: stored blobs and who gets which."""
+
+    store_original: list[str] = field(default_factory=list)  # local addresses
+    queue_original: list[str] = field(default_factory=list)  # foreign addresses
+    forwards: dict[str, list[str]] = field(default_factory=dict)  # forwarder -> targets
 
 
 class Delivery:
@@ -45,13 +78,17 @@ class Delivery:
         self.sessions = sessions
         self.store = store
         self.clock = clock
+        self.after_delivery: list[AfterDelivery] = []  # run in the background, with account ids
         self._in_flight = 0
         self._idle = asyncio.Event()
         self._idle.set()
+        self._background: set[asyncio.Task[None]] = set()
 
     async def drain(self) -> None:
         """Wait until every delivery already started has committed or failed."""
         await self._idle.wait()
+        while self._background:
+            await asyncio.gather(*self._background, return_exceptions=True)
 
     def is_local(self, address: str) -> bool:
         return self.settings.is_local_domain(split_address(address)[1])
@@ -59,8 +96,9 @@ class Delivery:
     async def check_recipient(self, address: str, *, may_relay: bool) -> None:
         """Raise unless mail for `address` may be accepted (called at SMTP RCPT TO).
 
-        A local address must have an active or locked account (a locked account still
-        receives mail) whose mailbox is not already full; a foreign one needs `may_relay`.
+        A local address must have an account that is not revoked (a locked account still
+        receives mail) and whose mailbox is not already full; a foreign one needs
+        `may_relay`.
         """
         if not self.is_local(address):
             if not may_relay:
@@ -73,7 +111,7 @@ class Delivery:
         if account is None or account.state == "revoked":
             raise UnknownRecipient(f"No mailbox here has the address {address}")
         if account.used_bytes >= account.quota_bytes:
-            raise OverQuota(f"Mailbox {address} is full")
+            raise MailboxFull(f"Mailbox {address} is full")
 
     async def deliver(
         self,
@@ -102,50 +140,141 @@ class Delivery:
     ) -> None:
         if len(raw) > self.settings.max_message_size:
             raise MessageTooLarge()
-        local = sorted({r.lower() for r in recipients if self.is_local(r)})
-        foreign = [r for r in dict.fromkeys(recipients) if not self.is_local(r)]
-        structure = self.store.parse(raw) if local else ""
-        blob_key = await self.store.blobs.put(raw)
+        header = header_block(raw)
+        if len(_TRACE_LINE.findall(header)) > MAX_HOPS:
+            raise MailLoop()
+        plan = await self._plan(header, recipients)
+        copies: dict[str, bytes] = {
+            forwarder: b"Delivered-To: " + forwarder.encode() + b"\r\n" + raw
+            for forwarder in plan.forwards
+        }
         now = self.clock.now()
         date = internal_date or now
-        hub = self.store.hub
+        original_key = await self.store.blobs.put(raw)
+        structure = self.store.parse(raw) if plan.store_original else ""
+        prepared = []
+        for forwarder, copy in copies.items():
+            local_targets = [t for t in plan.forwards[forwarder] if self.is_local(t)]
+            prepared.append(
+                (
+                    forwarder,
+                    await self.store.blobs.put(copy),
+                    len(copy),
+                    self.store.parse(copy) if local_targets else "",
+                )
+            )
+        delivered_to: list[int] = []
 
         async def write(tx: Transaction) -> None:
-            for address in local:
-                account = await tx.session.scalar(select(Account).where(Account.address == address))
-                if account is None or account.state == "revoked":
-                    raise UnknownRecipient(f"No mailbox here has the address {address}")
-                inbox = await folders.find(tx.session, account.id, "INBOX")
-                await messages.insert(
-                    tx.session,
-                    account,
-                    inbox,
-                    blob_key=blob_key,
-                    size=len(raw),
-                    structure=structure,
-                    flags=(),
-                    internal_date=date,
+            delivered_to.clear()
+            for address in plan.store_original:
+                delivered_to.append(
+                    await self._store(tx, address, original_key, len(raw), structure, date)
                 )
-                tx.after_commit(partial(hub.publish, inbox.id))
-            for address in foreign:
-                tx.session.add(
-                    OutboundMessage(
-                        blob_key=blob_key,
-                        mail_from=mail_from,
-                        rcpt_to=address,
-                        created_at=now,
-                        next_attempt_at=now,
-                        attempts=0,
-                        state="queued",
-                        last_error="",
+            self._queue(tx, original_key, mail_from, plan.queue_original, now)
+            for forwarder, key, size, copy_structure in prepared:
+                targets = plan.forwards[forwarder]
+                for target in (t for t in targets if self.is_local(t)):
+                    delivered_to.append(
+                        await self._store(tx, target, key, size, copy_structure, date)
                     )
-                )
+                foreign = [t for t in targets if not self.is_local(t)]
+                self._queue(tx, key, mail_from, foreign, now)
 
         await self.store.writer.run(write)
+        forwarded = sum(len(targets) for targets in plan.forwards.values())
+        DELIVERIES.labels(destination="local").inc(len(plan.store_original))
+        DELIVERIES.labels(destination="queued").inc(len(plan.queue_original))
+        DELIVERIES.labels(destination="forwarded").inc(forwarded)
         log.info(
-            "delivered size=%d local=%d queued=%d blob=%s",
+            "delivered size=%d local=%d queued=%d forwarded=%d blob=%s",
             len(raw),
-            len(local),
-            len(foreign),
-            blob_key,
+            len(plan.store_original),
+            len(plan.queue_original),
+            forwarded,
+            original_key,
         )
+        self._run_after_delivery(delivered_to)
+
+    async def _plan(self, header: bytes, recipients: Sequence[str]) -> Plan:
+        plan = Plan()
+        local = sorted({r.lower() for r in recipients if self.is_local(r)})
+        plan.queue_original = [r for r in dict.fromkeys(recipients) if not self.is_local(r)]
+        already = {
+            m.strip().lower().decode("ascii", "replace") for m in _DELIVERED_TO.findall(header)
+        }
+        async with self.sessions() as session:
+            rows = await session.execute(
+                select(Account.address, ForwardingRule.target, ForwardingRule.keep_copy)
+                .join(ForwardingRule, ForwardingRule.account_id == Account.id)
+                .where(Account.address.in_(local), ForwardingRule.active.is_(True))
+            )
+            rules: dict[str, list[tuple[str, bool]]] = {}
+            for address, target, keep_copy in rows:
+                rules.setdefault(address, []).append((target, keep_copy))
+        for address in local:
+            forwards = rules.get(address, [])
+            if not forwards or address in already:
+                plan.store_original.append(address)
+                continue
+            plan.forwards[address] = [target for target, _keep in forwards]
+            if any(keep for _target, keep in forwards):
+                plan.store_original.append(address)
+        return plan
+
+    async def _store(
+        self,
+        tx: Transaction,
+        address: str,
+        blob_key: str,
+        size: int,
+        structure: str,
+        date: datetime,
+    ) -> int:
+        account = await tx.session.scalar(select(Account).where(Account.address == address))
+        if account is None or account.state == "revoked":
+            raise UnknownRecipient(f"No mailbox here has the address {address}")
+        inbox = await folders.find(tx.session, account.id, "INBOX")
+        await messages.insert(
+            tx.session,
+            account,
+            inbox,
+            blob_key=blob_key,
+            size=size,
+            structure=structure,
+            flags=(),
+            internal_date=date,
+        )
+        tx.after_commit(partial(self.store.hub.publish, inbox.id))
+        return account.id
+
+    def _queue(
+        self, tx: Transaction, blob_key: str, mail_from: str, targets: list[str], now: datetime
+    ) -> None:
+        for address in targets:
+            tx.session.add(
+                OutboundMessage(
+                    blob_key=blob_key,
+                    mail_from=mail_from,
+                    rcpt_to=address,
+                    created_at=now,
+                    next_attempt_at=now,
+                    attempts=0,
+                    state="queued",
+                    last_error="",
+                )
+            )
+
+    def _run_after_delivery(self, account_ids: list[int]) -> None:
+        if not account_ids:
+            return
+        for hook in self.after_delivery:
+            task = asyncio.get_running_loop().create_task(self._guarded(hook, account_ids))
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
+
+    async def _guarded(self, hook: AfterDelivery, account_ids: list[int]) -> None:
+        try:
+            await hook(account_ids)
+        except Exception:
+            log.exception("after-delivery task failed for accounts %s", account_ids)

@@ -112,3 +112,40 @@ class InvalidCode(ApplianceError):
 
 class OutOfScope(ApplianceError):
     """The administrator may not act on that account."""
+
+
+class MailboxFull(OverQuota):
+    """The mailbox is already full; try again later (RFC 3463 X.2.2)."""
+
+    smtp_reply = (452, "4.2.2 Mailbox full, try again later")
+
+
+class AccountLocked(ApplianceError):
+    """The account is locked; its unit can ask the operations centre to unlock it."""
+
+    imap_code = "AUTHORIZATIONFAILED"
+    smtp_reply = (550, "5.7.1 Account locked: contact your unit's IT administrator")
+
+
+class SendingLimitReached(AccountLocked):
+    """More than 100 messages in 30 minutes: the account is locked for review."""
+
+    smtp_reply = (
+        550,
+        "5.7.1 Sending limit reached (100 messages in 30 minutes); the account is locked "
+        "(Vượt giới hạn gửi thư: tài khoản đã bị khóa)",
+    )
+
+
+class BulkSenderRequires2FA(ApplianceError):
+    """A bulk sender must have two-factor login on."""
+
+
+class ForwardingNotAllowed(ApplianceError):
+    """Forwarding is allowed only to government mail domains on the allowlist."""
+
+
+class MailLoop(ApplianceError):
+    """The message has passed through too many servers: a mail loop."""
+
+    smtp_reply = (554, "5.4.6 Too many hops: mail loop detected")

@@ -72,6 +72,10 @@ class Account(Base):
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     totp_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    lock_reason: Mapped[str] = mapped_column(String(200), default="")
+    locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    bulk_sender: Mapped[bool] = mapped_column(Boolean, default=False)
+    quota_warning_level: Mapped[int] = mapped_column(Integer, default=0)  # percent last warned
 
 
 class Folder(Base):
@@ -217,6 +221,57 @@ class AppPassword(Base):
     last_used_client: Mapped[str] = mapped_column(String(100), default="")
     last_used_service: Mapped[str] = mapped_column(String(20), default="")
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Submission(Base):
+    """One message submitted by an account, for the sending-rate rule."""
+
+    __tablename__ = "submissions"
+    __table_args__ = (Index("ix_submissions_account_time", "account_id", "time"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    time: Mapped[datetime] = mapped_column(UTCDateTime())
+    recipients: Mapped[int] = mapped_column(Integer)
+
+
+class ForwardingRule(Base):
+    """Mail for an account also (or only) goes to `target`, inside government mail only."""
+
+    __tablename__ = "forwarding_rules"
+    __table_args__ = (UniqueConstraint("account_id", "target"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    target: Mapped[str] = mapped_column(String(320))
+    keep_copy: Mapped[bool] = mapped_column(Boolean, default=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    disabled_reason: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class RuntimeSetting(Base):
+    """A setting that centre admins change while the appliance runs."""
+
+    __tablename__ = "runtime_settings"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    updated_by: Mapped[str] = mapped_column(String(320), default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class SuspiciousReport(Base):
+    """A message an account reported to the security intake mailbox."""
+
+    __tablename__ = "suspicious_reports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    blob_key: Mapped[str] = mapped_column(String(80))
+    subject: Mapped[str] = mapped_column(Text, default="")
+    via: Mapped[str] = mapped_column(String(20))
+    reported_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class Counter(Base):

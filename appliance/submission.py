@@ -10,14 +10,22 @@ from collections.abc import Sequence
 
 from appliance.delivery import Delivery
 from appliance.errors import MessageTooLarge, SenderNotAllowed
+from appliance.sending_rate import SendingRate
 from appliance.store.mailstore import MailStore
 from appliance.store.types import AccountInfo
 
 
 class Submission:
-    def __init__(self, delivery: Delivery, store: MailStore, max_message_size: int) -> None:
+    def __init__(
+        self,
+        delivery: Delivery,
+        store: MailStore,
+        sending_rate: SendingRate,
+        max_message_size: int,
+    ) -> None:
         self.delivery = delivery
         self.store = store
+        self.sending_rate = sending_rate
         self.max_message_size = max_message_size
 
     def check_sender(self, account: AccountInfo, mail_from: str) -> None:
@@ -37,10 +45,15 @@ class Submission:
         *,
         save_copy: bool = False,
     ) -> None:
-        """Deliver a message sent by `account`; with `save_copy`, also store it in Sent."""
+        """Deliver a message sent by `account`; with `save_copy`, also store it in Sent.
+
+        Raises SenderNotAllowed, MessageTooLarge, AccountLocked or SendingLimitReached
+        before anything is stored.
+        """
         self.check_sender(account, mail_from)
         if len(raw) > self.max_message_size:
             raise MessageTooLarge()
+        await self.sending_rate.record(account, len(recipients))
         await self.delivery.deliver(raw, mail_from, recipients)
         if save_copy:
             await self.store.append(account.id, "Sent", raw, flags=("\\Seen",))

@@ -7,7 +7,7 @@ blob store before the transaction that references them, and never changed afterw
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from functools import partial
 
@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from appliance.blobs import BlobStore
 from appliance.clock import Clock
-from appliance.errors import MailboxNotFound, MessageTooLarge
+from appliance.errors import MailboxNotFound, MessageTooLarge, NoSuchMessage
 from appliance.mime.structure import MessageStructure
 from appliance.models import Account, Expunged, Folder, Message
 from appliance.notify import ChangeHub
@@ -50,6 +50,8 @@ class MailStore:
         self.hub = hub
         self.clock = clock
         self.max_message_size = max_message_size
+        # Called after a commit that added messages to a folder, with (account id, folder name).
+        self.added_hooks: list[Callable[[int, str], None]] = []
 
     # Folders
 
@@ -191,9 +193,24 @@ class MailStore:
                 internal_date=date,
             )
             tx.after_commit(lambda: self.hub.publish(folder.id))
+            tx.after_commit(partial(self._added, account_id, folder.name))
             return folder.uidvalidity, row.uid
 
         return await self.writer.run(write)
+
+    def _added(self, account_id: int, folder_name: str) -> None:
+        for hook in self.added_hooks:
+            hook(account_id, folder_name)
+
+    async def message(self, folder_id: int, uid: int) -> MessageInfo:
+        """Return one message's metadata, or raise NoSuchMessage."""
+        async with self.sessions() as session:
+            row = await session.scalar(
+                select(Message).where(Message.folder_id == folder_id, Message.uid == uid)
+            )
+        if row is None:
+            raise NoSuchMessage(f"No message with UID {uid} in this mailbox")
+        return messages.info(row)
 
     async def messages(self, folder_id: int) -> list[MessageInfo]:
         """Return every message of the folder, by ascending UID."""
@@ -320,6 +337,7 @@ class MailStore:
                 )
                 new_uids.append(copied.uid)
             tx.after_commit(lambda: self.hub.publish(target.id))
+            tx.after_commit(partial(self._added, target.account_id, target.name))
             return CopyResult(target.uidvalidity, [item[0] for item in originals], new_uids)
 
         return await self.writer.run(write)

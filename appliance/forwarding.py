@@ -1,0 +1,166 @@
+"""Forwarding rules, allowed only to government mail domains on an allowlist.
+
+The allowlist holds domain patterns: `hue.gov.vn` matches that domain, `*.gov.vn` any
+domain under gov.vn. Centre admins change it at run time; every rule is then checked
+again and those no longer allowed are turned off with the reason kept.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from appliance.audit import Audit
+from appliance.catalogue import both
+from appliance.clock import Clock
+from appliance.errors import ForwardingNotAllowed
+from appliance.metrics import REFUSALS
+from appliance.models import ForwardingRule, RuntimeSetting
+from appliance.store.writer import Transaction, Writer
+
+ALLOWLIST_KEY = "forwarding_allowlist"
+DEFAULT_ALLOWLIST = ("hue.gov.vn", "*.gov.vn")
+MAX_RULES = 10
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: int
+    target: str
+    keep_copy: bool
+    active: bool
+    disabled_reason: str
+
+
+def domain_allowed(domain: str, patterns: tuple[str, ...]) -> bool:
+    """Tell whether `domain` matches one of the allowlist patterns."""
+    domain = domain.lower().rstrip(".")
+    for pattern in patterns:
+        pattern = pattern.strip().lower()
+        if pattern.startswith("*."):
+            if domain.endswith(pattern[1:]) and domain != pattern[2:]:
+                return True
+        elif domain == pattern:
+            return True
+    return False
+
+
+def parse_allowlist(text: str) -> tuple[str, ...]:
+    patterns = tuple(p.strip().lower() for p in text.replace(",", "\n").splitlines() if p.strip())
+    for pattern in patterns:
+        bare = pattern.removeprefix("*.")
+        if "*" in bare or "." not in bare or "@" in bare:
+            raise ValueError(f"Invalid domain pattern {pattern!r}: use example.gov.vn or *.gov.vn")
+    return patterns
+
+
+class Forwarding:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        writer: Writer,
+        clock: Clock,
+        audit: Audit,
+    ) -> None:
+        self.sessions = sessions
+        self.writer = writer
+        self.clock = clock
+        self.audit = audit
+
+    async def allowlist(self) -> tuple[str, ...]:
+        async with self.sessions() as session:
+            row = await session.get(RuntimeSetting, ALLOWLIST_KEY)
+        return DEFAULT_ALLOWLIST if row is None else parse_allowlist(row.value)
+
+    def _check(self, target: str, patterns: tuple[str, ...]) -> None:
+        local, _, domain = target.rpartition("@")
+        if not local or not domain_allowed(domain, patterns):
+            REFUSALS.labels(rule="forwarding_domain", service="core").inc()
+            raise ForwardingNotAllowed(
+                both("forwarding.not_allowed", target=target, allowed=", ".join(patterns))
+            )
+
+    async def add_rule(self, account_id: int, target: str, *, keep_copy: bool = True) -> Rule:
+        """Add a forwarding target for the account, if its domain is allowed."""
+        target = target.strip().lower()
+        patterns = await self.allowlist()
+        self._check(target, patterns)
+        now = self.clock.now()
+
+        async def write(tx: Transaction) -> Rule:
+            rules = list(
+                await tx.session.scalars(
+                    select(ForwardingRule).where(ForwardingRule.account_id == account_id)
+                )
+            )
+            if len(rules) >= MAX_RULES:
+                raise ForwardingNotAllowed(f"At most {MAX_RULES} forwarding targets per mailbox.")
+            if any(rule.target == target for rule in rules):
+                raise ForwardingNotAllowed(f"{target} is already a forwarding target.")
+            row = ForwardingRule(
+                account_id=account_id,
+                target=target,
+                keep_copy=keep_copy,
+                active=True,
+                disabled_reason="",
+                created_at=now,
+            )
+            tx.session.add(row)
+            await tx.session.flush()
+            return _rule(row)
+
+        return await self.writer.run(write)
+
+    async def remove_rule(self, account_id: int, rule_id: int) -> None:
+        async def write(tx: Transaction) -> None:
+            row = await tx.session.get(ForwardingRule, rule_id)
+            if row is not None and row.account_id == account_id:
+                await tx.session.delete(row)
+
+        await self.writer.run(write)
+
+    async def rules(self, account_id: int) -> list[Rule]:
+        async with self.sessions() as session:
+            rows = await session.scalars(
+                select(ForwardingRule)
+                .where(ForwardingRule.account_id == account_id)
+                .order_by(ForwardingRule.id)
+            )
+            return [_rule(row) for row in rows]
+
+    async def set_allowlist(self, text: str, by: str) -> list[Rule]:
+        """Replace the allowlist and check every rule again; return the rules turned off."""
+        patterns = parse_allowlist(text)
+        now = self.clock.now()
+
+        async def write(tx: Transaction) -> list[Rule]:
+            setting = await tx.session.get(RuntimeSetting, ALLOWLIST_KEY)
+            if setting is None:
+                setting = RuntimeSetting(key=ALLOWLIST_KEY, value="", updated_by="", updated_at=now)
+                tx.session.add(setting)
+            setting.value = "\n".join(patterns)
+            setting.updated_by = by
+            setting.updated_at = now
+            turned_off = []
+            for row in await tx.session.scalars(select(ForwardingRule)):
+                allowed = domain_allowed(row.target.rpartition("@")[2], patterns)
+                if row.active and not allowed:
+                    row.active = False
+                    row.disabled_reason = "domain no longer on the forwarding allowlist"
+                    turned_off.append(_rule(row))
+                elif not row.active and allowed:
+                    row.active = True
+                    row.disabled_reason = ""
+            return turned_off
+
+        turned_off = await self.writer.run(write)
+        await self.audit.record(
+            "forwarding_allowlist", account=by, outcome="changed", detail=", ".join(patterns)
+        )
+        return turned_off
+
+
+def _rule(row: ForwardingRule) -> Rule:
+    return Rule(row.id, row.target, row.keep_copy, row.active, row.disabled_reason)
