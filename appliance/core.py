@@ -14,11 +14,13 @@ from appliance.credentials import Credentials
 from appliance.db import make_engine, make_sessionmaker
 from appliance.delivery import Delivery
 from appliance.forwarding import Forwarding
+from appliance.locks import Locks
 from appliance.migrate import upgrade
 from appliance.notifications import Notifier
 from appliance.notify import ChangeHub
 from appliance.quota_warnings import QuotaWarnings
 from appliance.reports import Reports
+from appliance.scheduler import Scheduler
 from appliance.sending_rate import SendingRate
 from appliance.store.mailstore import MailStore
 from appliance.store.writer import Writer
@@ -76,6 +78,10 @@ class Core:
         self.reports.accounts_by_id = self.accounts.by_id
         self.store.added_hooks.append(self.reports.on_added)
         self.web_sessions = WebSessions(self.sessions, self.writer, self.clock)
+        self.scheduler = Scheduler(self.sessions, self.writer, self.clock)
+        self.locks = Locks(
+            self.sessions, self.writer, self.clock, self.audit, self.notifier, self.credentials
+        )
 
     @classmethod
     async def open(cls, settings: Settings, clock: Clock | None = None) -> Core:
@@ -91,5 +97,6 @@ class Core:
 
     async def close(self) -> None:
         """Finish pending writes and release the database."""
+        await self.scheduler.stop()
         await self.writer.stop()
         await self.engine.dispose()

@@ -76,6 +76,8 @@ class Account(Base):
     locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     bulk_sender: Mapped[bool] = mapped_column(Boolean, default=False)
     quota_warning_level: Mapped[int] = mapped_column(Integer, default=0)  # percent last warned
+    inactivity_warned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    expiry_warned_for: Mapped[datetime | None] = mapped_column(UTCDateTime())  # password date
 
 
 class Folder(Base):
@@ -272,6 +274,35 @@ class SuspiciousReport(Base):
     subject: Mapped[str] = mapped_column(Text, default="")
     via: Mapped[str] = mapped_column(String(20))
     reported_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Job(Base):
+    """The state of one scheduled job: when it last ran and when it is due."""
+
+    __tablename__ = "jobs"
+
+    name: Mapped[str] = mapped_column(String(50), primary_key=True)
+    next_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_outcome: Mapped[str] = mapped_column(String(200), default="")
+
+
+class UnlockRequest(Base):
+    """A unit's request to unlock an account, actionable after one working day."""
+
+    __tablename__ = "unlock_requests"
+    __table_args__ = (Index("ix_unlock_state", "state", "actionable_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    requested_by: Mapped[str] = mapped_column(String(320))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    filed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    actionable_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    state: Mapped[str] = mapped_column(String(20), default="pending")
+    decided_by: Mapped[str] = mapped_column(String(320), default="")
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decision_reason: Mapped[str] = mapped_column(Text, default="")
 
 
 class Counter(Base):

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import uvicorn
 
 from appliance.core import Core
+from appliance.jobs import register_jobs
 from appliance.tls import server_context
 
 log = logging.getLogger("appliance")
@@ -89,6 +90,8 @@ async def start_services(core: Core) -> Services:
         services.ports[name] = sock.getsockname()[1]
     for name, server in services.servers.items():
         services.ports[name] = server.sockets[0].getsockname()[1]
+    register_jobs(core)
+    core.scheduler.start()
     for name, port in sorted(services.ports.items()):
         log.info("listening service=%s address=%s port=%d", name, settings.listen, port)
     return services
