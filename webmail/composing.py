@@ -105,7 +105,9 @@ def build_message(
     if draft.in_reply_to:
         message["In-Reply-To"] = draft.in_reply_to
         message["References"] = draft.references or draft.in_reply_to
-    message.set_content(draft.body, subtype="plain", charset="utf-8", cte="quoted-printable")
+    # Browsers send textarea lines with CRLF; the policy writes CRLF itself.
+    body = draft.body.replace("\r\n", "\n")
+    message.set_content(body, subtype="plain", charset="utf-8", cte="quoted-printable")
     for item in attachments:
         add_attachment(message, item)
     return message, recipients

@@ -63,13 +63,15 @@ class WebmailMiddleware:
             await self.app(scope, receive, send)
             return
         path: str = scope.get("path", "")
-        status = 500
+        logged = False
 
         async def send_with_headers(message: Message) -> None:
-            nonlocal status
+            nonlocal logged
             if message["type"] == "http.response.start":
-                status = message["status"]
                 message["headers"] = add_missing(list(message.get("headers", [])), path)
+                # Logged before the response leaves, so the line never trails the reply.
+                log_request(scope, message["status"])
+                logged = True
             await send(message)
 
         host = header_value(scope, b"host")
@@ -79,16 +81,8 @@ class WebmailMiddleware:
             else:
                 await self.app(scope, receive, send_with_headers)
         finally:
-            state: dict[str, Any] = scope.get("state") or {}
-            client = scope.get("client") or ("-", 0)
-            log.info(
-                "request method=%s path=%s status=%d account=%s client=%s",
-                scope.get("method", "-"),
-                path,
-                status,
-                state.get("account", "-"),
-                client[0],
-            )
+            if not logged:
+                log_request(scope, 500)
 
     async def reject_host(self, send: Send) -> None:
         await send(
@@ -99,6 +93,19 @@ class WebmailMiddleware:
             }
         )
         await send({"type": "http.response.body", "body": self.not_found_text})
+
+
+def log_request(scope: Scope, status: int) -> None:
+    state: dict[str, Any] = scope.get("state") or {}
+    client = scope.get("client") or ("-", 0)
+    log.info(
+        "request method=%s path=%s status=%d account=%s client=%s",
+        scope.get("method", "-"),
+        scope.get("path", "-"),
+        status,
+        state.get("account", "-"),
+        client[0],
+    )
 
 
 def header_value(scope: Scope, name: bytes) -> str:

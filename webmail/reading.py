@@ -125,17 +125,26 @@ def readable(message: EmailMessage) -> ReadableMessage:
             result.notes.append("note_unknown_charset")
     else:
         result.text = ""
-    for index, part, parent in walk(message):
-        if part is not body and is_attachment(part, parent):
-            result.attachments.append(
-                AttachmentInfo(
-                    index=index,
-                    filename=filename(part, index),
-                    content_type=part.get_content_type(),
-                    size=len(part_bytes(part)),
-                )
+    for index, part in attachment_parts(message):
+        result.attachments.append(
+            AttachmentInfo(
+                index=index,
+                filename=filename(part, index),
+                content_type=part.get_content_type(),
+                size=len(part_bytes(part)),
             )
+        )
     return result
+
+
+def attachment_parts(message: MIMEPart) -> list[tuple[int, MIMEPart]]:
+    """Return (index, part) of every attachment: every leaf but the body and its kin."""
+    body = message.get_body(preferencelist=("html", "plain"))
+    return [
+        (index, part)
+        for index, part, parent in walk(message)
+        if part is not body and is_attachment(part, parent)
+    ]
 
 
 def quotable_text(raw: bytes) -> str:
@@ -238,10 +247,8 @@ def attached_message_name(part: MIMEPart, index: int) -> str:
 
 
 def find_part(message: MIMEPart, index: int) -> MIMEPart | None:
-    for found_index, part, parent in walk(message):
-        if found_index == index and is_attachment(part, parent):
-            return part
-    return None
+    """Return the attachment at `index` (as listed by `attachment_parts`), or None."""
+    return next((part for found, part in attachment_parts(message) if found == index), None)
 
 
 def inline_images(message: MIMEPart) -> dict[str, tuple[str, bytes]]:
@@ -256,11 +263,9 @@ def inline_images(message: MIMEPart) -> dict[str, tuple[str, bytes]]:
 
 def attachments_of(message: MIMEPart) -> list[tuple[str, str, bytes]]:
     """Return (file name, content type, bytes) of every attachment, for forwarding."""
-    body = message.get_body(preferencelist=("html", "plain"))
     return [
         (filename(part, index), part.get_content_type(), part_bytes(part))
-        for index, part, parent in walk(message)
-        if part is not body and is_attachment(part, parent)
+        for index, part in attachment_parts(message)
     ]
 
 

@@ -147,17 +147,37 @@ async def send(request: Request) -> Response:
     signed_in = await require_session(request)
     core = webmail(request).core
     limit = core.settings.max_message_size
-    t = request_translator(request)
     length = request.headers.get("content-length", "")
     if not length.isdigit():
         raise HTTPException(411)
     if int(length) > limit:
-        # Uploads larger than the limit cannot fit once encoded, so the body is not read.
+        # Such a body cannot become a message under the limit, because base64 makes
+        # attachments a third larger, so it is rejected before it is read.
         raise HTTPException(413)
     form = await request.form(max_files=MAX_FILES, max_part_size=limit)
-    check_csrf(form, signed_in.csrf)
-    draft = Draft(**{name: form_text(form, name) for name in DRAFT_FIELDS})
-    uploads = [item for item in form.getlist("attachment") if isinstance(item, UploadFile)]
+    try:
+        check_csrf(form, signed_in.csrf)
+        draft = Draft(**{name: form_text(form, name) for name in DRAFT_FIELDS})
+        uploads = [item for item in form.getlist("attachment") if isinstance(item, UploadFile)]
+        error = await build_and_submit(request, signed_in, draft, uploads)
+    finally:
+        await form.close()
+    if error:
+        forwarded = await forwarded_names(request, signed_in, draft)
+        return await compose_form(request, signed_in, draft, forwarded, error=error, status=400)
+    await mark_answered(request, signed_in, draft)
+    inbox = find_role(await account_folders(request, signed_in), "inbox")
+    target = f"/folder/{inbox.id}" if inbox else "/"
+    return RedirectResponse(f"{target}?notice=sent&count=1", status_code=303)
+
+
+async def build_and_submit(
+    request: Request, signed_in: SignedIn, draft: Draft, uploads: list[UploadFile]
+) -> str:
+    """Build and submit the message; return the error text to show, or "" once sent."""
+    core = webmail(request).core
+    limit = core.settings.max_message_size
+    t = request_translator(request)
     try:
         attachments = await read_uploads(uploads, limit)
         attachments += await forwarded_attachments(request, signed_in, draft)
@@ -176,12 +196,8 @@ async def send(request: Request) -> Response:
         text = t(problem.key, **problem.values)
         if any(upload.filename for upload in uploads):
             text = f"{text} {t('error_attach_again')}"
-        forwarded = await forwarded_names(request, signed_in, draft)
-        return await compose_form(request, signed_in, draft, forwarded, error=text, status=400)
-    await mark_answered(request, signed_in, draft)
-    inbox = find_role(await account_folders(request, signed_in), "inbox")
-    target = f"/folder/{inbox.id}" if inbox else "/"
-    return RedirectResponse(f"{target}?notice=sent&count=1", status_code=303)
+        return text
+    return ""
 
 
 async def read_uploads(uploads: list[UploadFile], limit: int) -> list[Attachment]:
