@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import delete, func, select, update
@@ -78,6 +79,32 @@ async def create(
         if found is None:
             await _insert(session, account_id, parent, now, None)
     return await _insert(session, account_id, name, now, special_use)
+
+
+async def create_top_level(
+    session: AsyncSession,
+    account_id: int,
+    names: Sequence[tuple[str, str | None]],
+    now: datetime,
+) -> None:
+    """Create top-level folders that the account does not have yet, with a single flush.
+
+    For a new account's default folders: skipping the per-folder existence checks and
+    flushes makes a bulk import of thousands of accounts several times faster.
+    """
+    for name, special_use in names:
+        session.add(
+            Folder(
+                account_id=account_id,
+                name=check_name(name),
+                special_use=special_use,
+                uidvalidity=await next_uidvalidity(session, now),
+                uidnext=1,
+                highestmodseq=1,
+                subscribed=True,
+            )
+        )
+    await session.flush()
 
 
 async def _insert(

@@ -57,9 +57,7 @@ class MailStore:
 
     async def create_default_folders(self, tx: Transaction, account_id: int) -> None:
         """Create INBOX, Sent, Drafts, Trash, Junk and Archive in a new account."""
-        now = self.clock.now()
-        for name, special_use in DEFAULT_FOLDERS:
-            await folders.create(tx.session, account_id, name, now, special_use)
+        await folders.create_top_level(tx.session, account_id, DEFAULT_FOLDERS, self.clock.now())
 
     async def list_folders(self, account_id: int) -> list[FolderInfo]:
         """Return every folder of the account with its counts, sorted by name."""
