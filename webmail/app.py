@@ -8,8 +8,10 @@ the session's CSRF token, and every response carries the security headers of
 from __future__ import annotations
 
 import logging
+import secrets
 from pathlib import Path
 
+from itsdangerous import URLSafeTimedSerializer
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -46,6 +48,7 @@ def create_app(core: Core) -> Starlette:
         Route("/", mailbox.home),
         Route("/login", auth.login_page, methods=["GET"]),
         Route("/login", auth.login, methods=["POST"]),
+        Route("/login/code", auth.login_code, methods=["POST"]),
         Route("/logout", auth.logout, methods=["POST"]),
         Route("/lang/{language}", auth.choose_language),
         Route("/folder/{folder_id:int}", mailbox.folder_page),
@@ -76,7 +79,9 @@ def create_app(core: Core) -> Starlette:
             Exception: server_error,
         },
     )
-    app.state.webmail = Webmail(core, make_environment(), catalogues)
+    # A key per process: a restart only makes a half-finished two-step login start over.
+    signer = URLSafeTimedSerializer(secrets.token_bytes(32), salt="webmail-second-factor")
+    app.state.webmail = Webmail(core, make_environment(), catalogues, signer)
     return app
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import cast
 
 import jinja2
+from itsdangerous import URLSafeTimedSerializer
 from starlette.requests import Request
 
 from appliance.core import Core
@@ -16,6 +17,7 @@ class Webmail:
     core: Core
     templates: jinja2.Environment
     catalogues: dict[str, dict[str, str]]
+    signer: URLSafeTimedSerializer  # signs the short-lived cookie of the second login step
 
 
 def webmail(request: Request) -> Webmail:

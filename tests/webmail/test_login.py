@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
+import pyotp
 import pytest
 
 from appliance.config import Settings
 from appliance.store.types import AccountInfo
 from tests.harness import RunningAppliance
-from tests.webmail.conftest import ADDRESS, WebClient
+from tests.webmail.conftest import ADDRESS, CSRF_FIELD, WebClient
 from webmail.session import cookie_name
 
 
@@ -158,3 +160,58 @@ def test_password_not_logged(
     assert "Bí-mật-sai-123" not in text
     assert "Mật-khẩu-2026!" not in text
     assert f"request method=POST path=/login status=303 account={ADDRESS}" in text
+
+
+def enrol_totp(appliance: RunningAppliance, account: AccountInfo) -> str:
+    core = appliance.core
+    secret = appliance.call(lambda: core.credentials.begin_totp(account.id))
+    code = pyotp.TOTP(secret).at(core.clock.now())
+    appliance.call(lambda: core.credentials.confirm_totp(account.id, code, "127.0.0.1"))
+    return secret
+
+
+def test_second_factor_required(
+    appliance: RunningAppliance, web: WebClient, account: AccountInfo
+) -> None:
+    secret = enrol_totp(appliance, account)
+    appliance.clock.advance(timedelta(seconds=60))  # the enrolment code cannot be reused
+
+    after_password = web.login()
+    token = CSRF_FIELD.findall(after_password.text)[0]
+    wrong = web.post("/login/code", data={"csrf_token": token, "code": "000000"})
+    token = CSRF_FIELD.findall(wrong.text)[0]
+    signed_in_before_code = "session" in web.http.cookies
+    code = pyotp.TOTP(secret).at(appliance.clock.now())
+    right = web.post("/login/code", data={"csrf_token": token, "code": code})
+
+    assert after_password.status_code == 200
+    assert "<h1>Xác thực hai yếu tố</h1>" in after_password.text
+    assert "Mã xác thực không đúng." in wrong.text
+    assert signed_in_before_code is False
+    assert right.status_code == 303
+    assert right.headers["location"] == "/"
+    assert web.get("/").headers["location"].startswith("/folder/")
+
+
+def test_second_factor_attempts_limited(
+    appliance: RunningAppliance, web: WebClient, account: AccountInfo
+) -> None:
+    enrol_totp(appliance, account)
+
+    page = web.login()
+    for _ in range(5):
+        token = CSRF_FIELD.findall(page.text)[0]
+        page = web.post("/login/code", data={"csrf_token": token, "code": "000000"})
+
+    assert "<h1>Đăng nhập hộp thư</h1>" in page.text
+    assert "Tên đăng nhập hoặc mật khẩu không đúng." in page.text
+    assert "session" not in web.http.cookies
+
+
+def test_second_factor_needs_password_step(web: WebClient, account: AccountInfo) -> None:
+    token = web.csrf("/login")
+
+    response = web.post("/login/code", data={"csrf_token": token, "code": "123456"})
+
+    assert "Phiên làm việc đã hết hạn." in response.text
+    assert "session" not in web.http.cookies

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from itsdangerous import BadData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from appliance.errors import AuthenticationFailed
+from appliance.store.types import AccountInfo
 from webmail.i18n import LANGUAGES
 from webmail.render import LANGUAGE_COOKIE, render, request_translator
 from webmail.session import (
@@ -23,6 +25,9 @@ from webmail.state import webmail
 
 LOGIN_COOKIE = "login"
 SESSION_COOKIE = "session"
+PENDING_COOKIE = "pending"  # the account between the password and the second step
+PENDING_MAX_AGE = 300  # seconds to enter the code
+MAX_CODE_ATTEMPTS = 5  # wrong codes before the password must be entered again
 ONE_YEAR = 365 * 24 * 3600
 
 
@@ -70,6 +75,16 @@ async def login(request: Request) -> Response:
     except AuthenticationFailed:
         t = request_translator(request)
         return login_form(request, error=t("login_failed"), username=username)
+    status = await core.auth.status(account.id)
+    if status.totp_enabled:
+        return code_form(request, pending_token(request, account.id, attempts=0))
+    return await start_session(request, account)
+
+
+async def start_session(request: Request, account: AccountInfo) -> Response:
+    """Create the server-side session and set its cookie."""
+    core = webmail(request).core
+    client = request.client.host if request.client else ""
     token = await core.web_sessions.create(
         account.id, client=client, user_agent=request.headers.get("user-agent", "")
     )
@@ -77,7 +92,47 @@ async def login(request: Request) -> Response:
     response = RedirectResponse("/", status_code=303)
     set_cookie(response, core.settings, SESSION_COOKIE, token)
     clear_cookie(response, core.settings, LOGIN_COOKIE)
+    clear_cookie(response, core.settings, PENDING_COOKIE)
     return response
+
+
+def pending_token(request: Request, account_id: int, attempts: int) -> str:
+    """Sign the account that passed the password step, for the second step only."""
+    return webmail(request).signer.dumps([account_id, attempts])
+
+
+def code_form(request: Request, pending: str, *, error: str = "") -> Response:
+    settings = webmail(request).core.settings
+    login_token = new_login_token()
+    response = render(request, "login_code.html", login_token=login_token, notice="", error=error)
+    set_cookie(response, settings, LOGIN_COOKIE, login_token)
+    set_cookie(response, settings, PENDING_COOKIE, pending, max_age=PENDING_MAX_AGE)
+    return response
+
+
+async def login_code(request: Request) -> Response:
+    """Check the TOTP or recovery code of an account whose password was right."""
+    core = webmail(request).core
+    form = await request.form()
+    check_csrf(form, request.cookies.get(cookie_name(core.settings, LOGIN_COOKIE), ""))
+    t = request_translator(request)
+    try:
+        account_id, attempts = webmail(request).signer.loads(
+            request.cookies.get(cookie_name(core.settings, PENDING_COOKIE), ""),
+            max_age=PENDING_MAX_AGE,
+        )
+    except BadData:
+        return login_form(request, notice=t("session_expired"))
+    code = str(form.get("code") or "").strip()
+    client = request.client.host if request.client else ""
+    if code and await core.credentials.verify_second_factor(account_id, code, client):
+        return await start_session(request, await core.accounts.by_id(account_id))
+    if attempts + 1 >= MAX_CODE_ATTEMPTS:
+        response = login_form(request, error=t("login_failed"))
+        clear_cookie(response, core.settings, PENDING_COOKIE)
+        return response
+    pending = pending_token(request, account_id, attempts + 1)
+    return code_form(request, pending, error=t("code_failed"))
 
 
 async def logout(request: Request) -> Response:
