@@ -5,12 +5,14 @@ Content-Type and Content-Disposition follow the RFC 2045 section 5.1 grammar: a 
 comments may appear between any two tokens (RFC 822 lexical rules). Parameter names are
 returned in lower case and values as written, with quotes and backslash escapes removed.
 
-RFC 2231 parameters are returned the way Dovecot returns them in BODYSTRUCTURE:
-continuations (`name*0`, `name*1*`, ...) are merged into one parameter, and a parameter
-with any encoded section keeps its `*` and its encoded form, so
-`filename*0*=utf-8''%E1%BA; filename*1*=%A1.pdf` becomes `("filename*",
-"utf-8''%E1%BA%A1.pdf")`. Sections that were not encoded are percent-encoded while merging,
-so the merged value stays decodable. `param_value` decodes such values.
+RFC 2231 continuations are merged the way Dovecot's rfc2231-parser.c merges them for
+BODYSTRUCTURE: `name*0`, `name*1*`, ... become one parameter, and when any section is
+encoded the merged parameter keeps the `*` and the encoded form, so
+`filename*0*=utf-8''%E1%BA; filename*1*=%A1.pdf` becomes
+`("filename*", "utf-8''%E1%BA%A1.pdf")`. Two choices differ from Dovecot: sections that
+were not encoded are fully percent-encoded while merging (Dovecot only escapes `%`), so
+the merged value is valid RFC 2231 syntax, and sections are merged even when an index is
+missing, as Python's email package does. `param_value` decodes merged values.
 """
 
 from __future__ import annotations
@@ -151,7 +153,7 @@ def _percent_encode(value: str) -> str:
 
 
 def _merge_sections(sections: dict[int, tuple[bool, str]]) -> tuple[bool, str]:
-    """Join RFC 2231 sections in index order; say whether any section was encoded."""
+    """Join RFC 2231 sections in index order, and report whether any was encoded."""
     ordered = [sections[index] for index in sorted(sections)]
     if not any(encoded for encoded, _ in ordered):
         return False, "".join(value for _, value in ordered)
@@ -162,9 +164,9 @@ def _merge_sections(sections: dict[int, tuple[bool, str]]) -> tuple[bool, str]:
 
 
 def merge_continuations(params: list[tuple[str, str]]) -> Params:
-    """Merge RFC 2231 section 3 continuations; keep other parameters in order.
+    """Merge RFC 2231 section 3 continuations, and keep other parameters in order.
 
-    Sections are joined in index order even when some are missing, like Python's email
+    Sections are joined in index order even when some are missing, as Python's email
     package does. The merged parameter takes the place of its first section.
     """
     sections: dict[str, dict[int, tuple[bool, str]]] = {}

@@ -1,7 +1,7 @@
 """Scan a stored message once into a MessageStructure whose offsets point into its bytes.
 
-The scanner works on bytes with `re` and `bytes.find`, never through Python's `email`
-package, so that every offset is exact. Header values are decoded from UTF-8 with
+The scanner works on the bytes with `re`, never through Python's `email` package, so
+that every offset is exact. Header values are decoded from UTF-8 with
 `surrogateescape` (8-bit headers exist) and kept as written.
 
 Rules, with the sources they follow:
@@ -14,8 +14,7 @@ Rules, with the sources they follow:
   innermost wins, so a part that lacks its closing boundary ends where an outer boundary
   appears.
 - Preamble and epilogue are in the multipart's body but in no child. Consecutive
-  boundary lines delimit no empty part between them, as in Python's email package
-  (Dovecot creates empty parts there).
+  boundary lines delimit no empty part between them, as in Python's email package.
 - `lines` is the number of LF characters in the body, which is what Dovecot reports
   in BODYSTRUCTURE. A last line without a line ending is not counted.
   The server stores messages with CRLF line endings, so this is the number of CRLFs.
@@ -28,8 +27,9 @@ from __future__ import annotations
 import dataclasses
 import logging
 
+from appliance.mime import boundaries
 from appliance.mime.addresses import build_envelope
-from appliance.mime.boundaries import MAX_HEADER_BYTES, BoundaryFinder, Delimiter, level
+from appliance.mime.boundaries import BoundaryFinder, Delimiter, level
 from appliance.mime.content import ContentInfo, content_info, param_value
 from appliance.mime.headers import first_values
 from appliance.mime.structure import Envelope, MessageStructure, Part
@@ -192,7 +192,9 @@ class _Scanner:
         self.part_count += 1
         body_start, cut, too_long = self.finder.header_end(start, stack)
         if too_long:
-            self.defects.append(f"header at offset {start} longer than {MAX_HEADER_BYTES}, cut")
+            self.defects.append(
+                f"header at offset {start} longer than {boundaries.MAX_HEADER_BYTES}, cut"
+            )
         info, values = self._header(start, body_start, digest_child)
         is_message = info.type == "message" and info.subtype in _MESSAGE_SUBTYPES
         if cut is not None:  # a boundary line ended the header: no body
@@ -237,8 +239,11 @@ class _Scanner:
     def _children(
         self, start: int, body_start: int, info: ContentInfo, inner_stack: Stack, depth: int
     ) -> tuple[list[Part], Delimiter | None]:
-        """Parse a multipart's children, from its first boundary line to the delimiter
-        that ends the last child: its closing boundary, an outer boundary or None."""
+        """Parse the children of a multipart whose body starts at `body_start`.
+
+        Return them with the delimiter that ends the last child: the closing boundary,
+        an outer boundary, or None at the end of the data.
+        """
         own = len(inner_stack) - 1
         digest = info.subtype == "digest"
         children: list[Part] = []
@@ -268,7 +273,7 @@ class _Scanner:
         """Parse a multipart body into its children (RFC 2046 section 5.1.1)."""
         boundary = _boundary_bytes(info)
         if boundary is None:
-            self.defects.append(f"multipart without boundary at offset {start}")
+            self.defects.append(f"multipart without boundary parameter at offset {start}")
             end, term = self._leaf_end(body_start, stack)
             return self._part((start, body_start, end), info), term
         inner_stack = (*stack, boundary)
@@ -276,6 +281,8 @@ class _Scanner:
         children, delimiter = self._children(start, body_start, info, inner_stack, depth)
         if delimiter is not None and level(inner_stack, delimiter) == own:
             # The closing boundary: the epilogue runs to the next outer boundary.
+            if not children:
+                self.defects.append(f"multipart at offset {start} has no parts")
             end, term = self._leaf_end(delimiter.end, stack)
         else:
             missing = "closing boundary" if children else "boundary line"
@@ -290,10 +297,10 @@ def parse_structure(raw: bytes) -> MessageStructure:
     """Parse a message into its envelope, its tree of parts with offsets and its defects.
 
     Limits: at most MAX_DEPTH levels of nesting and MAX_PARTS parts. Beyond them the rest
-    is kept as opaque application/octet-stream parts and a defect says so. Some Part
-    invariants the IMAP server can rely on: a message/rfc822 or message/global part
-    always has `message` and `envelope`, and a multipart may have no children (missing
-    boundary parameter or no boundary line), in which case its body is all preamble.
+    is kept as opaque application/octet-stream parts, and a defect is recorded.
+    Callers can rely on these invariants: a message/rfc822 or message/global part always
+    has `message` and `envelope`, and a multipart may have no children (no boundary
+    parameter or no boundary line), in which case its body is all preamble.
     """
     scanner = _Scanner(raw)
     try:
