@@ -12,6 +12,9 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+# Execution option that marks the group-commit writer's connection (see `_on_begin`).
+WRITER_OPTION = "appliance_writer"
+
 
 def make_engine(url: str) -> AsyncEngine:
     """Create the async engine; for SQLite, turn on WAL, full sync and real SAVEPOINTs."""
@@ -35,7 +38,13 @@ def make_engine(url: str) -> AsyncEngine:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # The writer takes the write lock at BEGIN, so its transaction never fails to
+        # upgrade from a read. Reads begin deferred: in WAL mode they neither wait for the
+        # writer nor hold it up, and they see the last commit.
+        if connection.get_execution_options().get(WRITER_OPTION):
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            connection.exec_driver_sql("BEGIN")
 
     return engine
 

@@ -18,6 +18,8 @@ from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from appliance.db import WRITER_OPTION
+
 log = logging.getLogger("appliance.store")
 T = TypeVar("T")
 MAX_BATCH = 256
@@ -84,6 +86,7 @@ class Writer:
         hooks: list[Callable[[], None]] = []
         try:
             async with self._sessions() as session, session.begin():
+                await session.connection(execution_options={WRITER_OPTION: True})
                 for function, _future in batch:
                     transaction = Transaction(session)
                     try:
