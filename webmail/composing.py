@@ -11,8 +11,10 @@ import email.policy
 import email.utils
 from dataclasses import dataclass
 from datetime import datetime
+from email.header import Header
 from email.headerregistry import Address
 from email.message import EmailMessage
+from email.policy import EmailPolicy
 
 from appliance.mime.structure import Envelope
 from appliance.store.types import AccountInfo
@@ -20,8 +22,44 @@ from webmail.display import address_text, decode_words, format_addresses, real_a
 from webmail.i18n import VIETNAM_TIME, Translator
 from webmail.reading import READ_POLICY
 
+ADDRESS_HEADERS = frozenset({"from", "to", "cc", "reply-to"})
+
+
+class SendPolicy(EmailPolicy):
+    """The SMTP policy, with a folder for non-ASCII Subject and address headers.
+
+    CPython 3.11's folder drops the space between two encoded words when it splits a long
+    value ("sử dụng hệ" comes back as "sử dụnghệ"). These headers are therefore encoded
+    with `email.header.Header`, which keeps each space inside an encoded word (RFC 2047
+    section 5).
+    """
+
+    def fold(self, name: str, value: str) -> str:
+        return self._fold_encoded(name, value) or super().fold(name, value)
+
+    def fold_binary(self, name: str, value: str) -> bytes:
+        folded = self._fold_encoded(name, value)
+        return folded.encode("ascii") if folded else super().fold_binary(name, value)
+
+    def _fold_encoded(self, name: str, value: str) -> str | None:
+        lowered = name.lower()
+        if str(value).isascii() or lowered not in ADDRESS_HEADERS | {"subject"}:
+            return None
+        if lowered == "subject":
+            text = Header(str(value), "utf-8", header_name=name).encode(linesep=self.linesep)
+        else:
+            addresses = getattr(value, "addresses", ())
+            text = f",{self.linesep} ".join(
+                email.utils.formataddr((item.display_name, item.addr_spec), charset="utf-8")
+                .replace("\r\n", "\n")
+                .replace("\n", self.linesep)
+                for item in addresses
+            )
+        return f"{name}: {text}{self.linesep}"
+
+
 # CRLF line endings as on the SMTP wire (RFC 5321 section 2.3.8), 78-character folding.
-SEND_POLICY = email.policy.SMTP
+SEND_POLICY = SendPolicy(linesep="\r\n")
 
 
 class ComposeError(Exception):
@@ -121,7 +159,22 @@ def add_attachment(message: EmailMessage, item: Attachment) -> None:
         return
     if not maintype or not subtype or maintype in ("multipart", "message"):
         maintype, subtype = "application", "octet-stream"
-    message.add_attachment(item.data, maintype=maintype, subtype=subtype, filename=item.filename)
+    params = {}
+    if maintype == "text" and is_utf8(item.data):
+        # Browsers upload text files without a charset; without one, readers assume
+        # US-ASCII (RFC 2046 section 4.1.2) and garble Vietnamese text.
+        params["charset"] = "utf-8"
+    message.add_attachment(
+        item.data, maintype=maintype, subtype=subtype, filename=item.filename, params=params
+    )
+
+
+def is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def reply_subject(subject: str) -> str:

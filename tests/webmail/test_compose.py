@@ -5,6 +5,7 @@ from __future__ import annotations
 import email
 import re
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.policy import default
 
@@ -14,6 +15,7 @@ from appliance.store.types import AccountInfo
 from tests.conftest import CORPUS
 from tests.harness import RunningAppliance
 from tests.webmail.conftest import ADDRESS, OTHER, WebClient, deliver, folder_ids
+from webmail.composing import Draft, build_message
 
 NO_FILE = ("", b"", "application/octet-stream")
 PDF = b"%PDF-1.4\n% t\xe1\xbb\x9d tr\xc3\xacnh\n%%EOF\n"
@@ -100,7 +102,7 @@ def test_headers_are_7bit_encoded(
     raw = appliance.call(lambda: appliance.core.store.read(info.blob_key))
     header = raw.split(b"\r\n\r\n", 1)[0]
     assert header.isascii()
-    assert b"From: =?utf-8?q?Nguy=E1=BB=85n_V=C4=83n?= An <nvan.skhcn@hue.gov.vn>\r\n" in header
+    assert b"From: =?utf-8?b?Tmd1eeG7hW4gVsSDbiBBbg==?= <nvan.skhcn@hue.gov.vn>\r\n" in header
     assert b"Subject: =?utf-8?b?R2nhuqV5IG3hu51p?=\r\n" in header
     assert b"filename*=utf-8''L%E1%BB%8Bch%20h%E1%BB%8Dp.ics" in raw
 
@@ -262,3 +264,22 @@ def test_compose_without_csrf_rejected(
 
     assert response.status_code == 403
     assert stored(appliance, recipient, "INBOX") == []
+
+
+def test_long_headers_keep_spaces() -> None:
+    subject = "Re: V/v triển khai Quy định sử dụng hệ thống thư điện tử công vụ"
+    name = "Phòng Văn hóa - Xã hội xã Phú Lộc thành phố Huế, tỉnh Thừa Thiên Huế"
+    draft = Draft(to=f'"{name}" <vhxh.phuloc@hue.gov.vn>, {OTHER}', subject=subject, body="x")
+    sender = AccountInfo(1, ADDRESS, name, "personal", "active")
+
+    message, recipients = build_message(
+        sender, draft, [], domain="hue.gov.vn", now=datetime(2026, 12, 4, 9, 0, tzinfo=UTC)
+    )
+    parsed = email.message_from_bytes(message.as_bytes(), policy=default)
+
+    assert recipients == ["vhxh.phuloc@hue.gov.vn", OTHER]
+    assert str(parsed["Subject"]) == subject
+    assert parsed["From"].addresses[0].display_name == name
+    assert [item.display_name for item in parsed["To"].addresses] == [name, ""]
+    assert str(parsed["Date"]) == "Fri, 04 Dec 2026 16:00:00 +0700"
+    assert message.as_bytes().split(b"\r\n\r\n", 1)[0].isascii()

@@ -44,7 +44,7 @@ def test_switch_to_english_and_back(
     assert switch.headers["location"] == f"/folder/{inbox}"
     assert '<html lang="en">' in english
     assert "<h1>Inbox</h1>" in english
-    assert "<span class=\"label\">Sent</span>" in english
+    assert '<span class="label">Sent</span>' in english
     assert "This folder is empty." in english
     assert back.status_code == 303
     assert "<h1>Hộp thư đến</h1>" in again

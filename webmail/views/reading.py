@@ -105,14 +105,16 @@ async def message_page(request: Request) -> Response:
     opened = await open_message(request)
     allow_remote = request.query_params.get("images") == "1"
     readable, blocked = await asyncio.to_thread(prepare_page, opened.raw, allow_remote)
+    nav = opened.nav
     if "\\Seen" not in opened.info.flags:
         core = webmail(request).core
         await core.store.store_flags(opened.folder.id, [opened.info.uid], "add", ["\\Seen"])
+        nav = await account_folders(request, opened.signed_in)  # unread counts changed
     envelope = opened.envelope
     return render(
         request,
         "message.html",
-        nav=opened.nav,
+        nav=nav,
         current_id=opened.folder.id,
         folder=opened.folder,
         uid=opened.info.uid,
