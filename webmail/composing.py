@@ -73,7 +73,7 @@ class ComposeError(Exception):
 
 @dataclass
 class Draft:
-    """What the compose form contains."""
+    """The fields of the compose form."""
 
     to: str = ""
     cc: str = ""

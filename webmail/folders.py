@@ -24,8 +24,8 @@ class FolderView:
     """One folder as the navigation and the move menu show it."""
 
     id: int
-    name: str  # the stored name, as IMAP sees it
-    label: str  # what the reader sees: a translated name for special folders
+    name: str  # the stored name, as IMAP lists it
+    label: str  # the displayed name, translated for special folders
     role: str | None  # catalogue key of a special folder, e.g. "sent"
     depth: int  # nesting level, for indentation
     messages: int

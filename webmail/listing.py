@@ -44,7 +44,7 @@ async def message_page(
 ) -> MessagePage:
     """Return page `page` of the folder, newest first (by internal date, then UID)."""
     infos = await core.store.messages(folder_id)
-    # NOTE: this reads every message row of the folder to sort and cut one page; a store
+    # NOTE: this reads every message row of the folder to sort and cut one page. A store
     # query with ORDER BY and LIMIT would scale better for folders of many thousands.
     infos.sort(key=lambda info: (info.internal_date, info.uid), reverse=True)
     pages = page_count(len(infos))

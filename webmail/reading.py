@@ -177,9 +177,9 @@ def normalize_text(text: str) -> str:
 def is_attachment(part: MIMEPart, parent: str) -> bool:
     """Tell whether a leaf part is listed as an attachment.
 
-    Multipart containers are not; neither are the other alternatives of the body
-    (RFC 2046 section 5.1.4) nor images that an HTML body shows inline by Content-ID
-    (RFC 2387), unless they are marked as attachments.
+    Multipart containers are not. Neither are the other alternatives of the body (RFC 2046
+    section 5.1.4) nor images that an HTML body shows inline by Content-ID (RFC 2387),
+    unless they are marked as attachments.
     """
     if part.get_content_maintype() == "multipart":
         return False

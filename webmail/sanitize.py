@@ -7,8 +7,8 @@ load images through CSS or cover the page with a positioned box. The Content-Sec
 of the frame that shows the result is the second wall.
 
 Images load only from the message itself (`cid:` parts, turned into `data:` URLs) until the
-reader asks for remote images; a remote image would tell the sender when and where the
-message was read.
+reader asks for remote images, because a remote image would tell the sender when and where
+the message was read.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""What every request handler of the webmail shares: the core, templates and catalogues."""
+"""State shared by every request handler of the webmail: the core, templates, catalogues."""
 
 from __future__ import annotations
 

@@ -33,7 +33,7 @@ async def account_folders(request: Request, signed_in: SignedIn) -> list[FolderV
 
 
 def find_folder(views: list[FolderView], folder_id: int) -> FolderView:
-    """Return the folder with that id among the account's own, or answer 404."""
+    """Return the folder with that id among the account's own, or raise HTTP 404."""
     for view in views:
         if view.id == folder_id:
             return view

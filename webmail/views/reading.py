@@ -27,7 +27,7 @@ from webmail.views.mailbox import account_folders, find_folder
 
 log = logging.getLogger("web")
 
-# The message frame loads nothing but inline images and its own style sheet; remote
+# The message frame loads nothing but inline images and its own style sheet. Remote
 # images are added to img-src only when the reader asked for them.
 FRAME_POLICY = (
     "default-src 'none'; img-src data: cid:{remote}; style-src 'unsafe-inline'; "
@@ -59,7 +59,7 @@ class OpenedMessage:
 
 
 async def find_message(core: Core, folder_id: int, uid: int) -> MessageInfo:
-    """Return the message with that UID in the folder, or answer 404."""
+    """Return the message with that UID in the folder, or raise HTTP 404."""
     for info in await core.store.messages(folder_id):
         if info.uid == uid:
             return info
