@@ -23,6 +23,7 @@ from appliance.audit import Audit
 from appliance.clock import Clock
 from appliance.credentials import app_password_hash
 from appliance.errors import AuthenticationFailed, PasswordExpired
+from appliance.metrics import LOGINS
 from appliance.models import Account, AppPassword
 from appliance.password_policy import max_age
 from appliance.passwords import hash_password, verify_password
@@ -140,6 +141,7 @@ class Authenticator:
             )
 
     async def _record(self, address: str, client: str, service: str, outcome: str) -> None:
+        LOGINS.labels(service=service, outcome=outcome).inc()
         await self.audit.record(
             "login", account=address, client=client, service=service, outcome=outcome
         )

@@ -28,6 +28,10 @@ class BlobStore(Protocol):
 
     def iter_keys(self) -> Iterator[str]: ...
 
+    async def check(self) -> None:
+        """Raise unless the store accepts writes now (for health checks)."""
+        ...
+
 
 class FileBlobStore:
     """Blobs as files under one folder, spread over 256 subfolders by key prefix."""
@@ -75,6 +79,14 @@ class FileBlobStore:
             if len(folder.name) == 2 and folder.is_dir():
                 for blob in folder.iterdir():
                     yield blob.name
+
+    async def check(self) -> None:
+        await asyncio.to_thread(self._check)
+
+    def _check(self) -> None:
+        probe = self.root / "tmp" / f"health-{secrets.token_hex(8)}"
+        probe.write_bytes(b"")
+        probe.unlink(missing_ok=True)
 
     def clear_temporary(self) -> int:
         """Remove half-written temporary files left by a crash; return how many."""

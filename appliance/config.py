@@ -41,6 +41,19 @@ class Settings:
     local_domains: tuple[str, ...] = field(default=())  # besides `domain`
     secure_cookies: bool = True
     log_level: str = "INFO"
+    log_format: str = "text"  # text, or json: one JSON object per line
+    admin_port: int = 8081  # /metrics and /health over plain HTTP; keep it off the internet
+    blob_backend: str = "file"  # file (the data folder's blobs/) or s3
+    s3_endpoint: str = ""  # e.g. https://s3.example.org; empty: the AWS default
+    s3_bucket: str = ""
+    s3_prefix: str = "blobs/"
+    s3_region: str = "us-east-1"
+    s3_access_key: str = ""
+    s3_secret_key: str = ""
+    clamd_socket: str = ""  # path of clamd's UNIX socket; empty: no virus scan
+    antivirus_action: str = "reject"  # reject (554 5.7.1 at DATA) or quarantine (to Junk)
+    backup_dir: str = ""  # empty: backups/ in the data folder
+    backup_keep: int = 7  # days of daily backups kept; 0 turns the daily backup off
 
     @property
     def database(self) -> str:
@@ -58,6 +71,10 @@ class Settings:
     @property
     def blob_dir(self) -> Path:
         return self.data_dir / "blobs"
+
+    @property
+    def backup_folder(self) -> Path:
+        return Path(self.backup_dir) if self.backup_dir else self.data_dir / "backups"
 
     def is_local_domain(self, domain: str) -> bool:
         """Tell whether mail for `domain` is stored here."""

@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from appliance.clock import Clock
 from appliance.config import Settings
 from appliance.errors import MailboxFull, MailLoop, MessageTooLarge, RelayDenied, UnknownRecipient
-from appliance.metrics import DELIVERIES
+from appliance.metrics import DELIVERIES, DELIVERY_SECONDS
 from appliance.models import Account, ForwardingRule, OutboundMessage
 from appliance.store import folders, messages
 from appliance.store.mailstore import MailStore
@@ -125,7 +125,8 @@ class Delivery:
         self._in_flight += 1
         self._idle.clear()
         try:
-            await self._deliver(raw, mail_from, recipients, internal_date)
+            with DELIVERY_SECONDS.time():
+                await self._deliver(raw, mail_from, recipients, internal_date)
         finally:
             self._in_flight -= 1
             if self._in_flight == 0:

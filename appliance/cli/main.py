@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import os
 import sys
 from collections.abc import Awaitable, Callable
@@ -15,6 +14,7 @@ from appliance.config import Settings, load_settings
 from appliance.core import Core
 from appliance.demo import load_demo
 from appliance.errors import ApplianceError
+from appliance.logging_setup import configure_logging
 from appliance.passwords import generate_password
 from appliance.tls import make_self_signed
 
@@ -148,10 +148,7 @@ async def run_serve(settings: Settings) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     settings = load_settings(args.data.resolve())
-    logging.basicConfig(
-        level=settings.log_level,
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-    )
+    configure_logging(settings.log_level, settings.log_format)
     try:
         if args.command == "init":
             return asyncio.run(run_init(settings, args.demo))
