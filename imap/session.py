@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 from appliance.core import Core
 from appliance.errors import ApplianceError, MailboxNotFound
+from appliance.metrics import record_command, record_connection
 from appliance.store.types import AccountInfo
 from imap import wirelog
 from imap.capabilities import capabilities
@@ -92,6 +93,8 @@ class Session:
     async def run(self) -> None:
         """Serve the connection until LOGOUT, a fatal error or the client leaving."""
         log.info("connect id=%s peer=%s tls=%s", self.id, self.peer, self.secure)
+        listener = "imap" if self.tls is not None else "imaps"  # STARTTLS clears self.tls
+        record_connection(listener, opened=True)
         try:
             await self.send(b"* OK [CAPABILITY %s] IMAP server ready\r\n" % self._caps())
             while self.state is not State.LOGOUT:
@@ -115,6 +118,7 @@ class Session:
         else:
             log.info("disconnect id=%s reason=logout", self.id)
         finally:
+            record_connection(listener, opened=False)
             self.deselect()
             self.writer.close()
 
@@ -159,6 +163,8 @@ class Session:
         if reply is not None:
             await self._finish(name, reply)
             await self.send(reply.render(tag))
+            known = name if name in COMMANDS else "other"
+            record_command("imap", known, reply.status == "OK", time.monotonic() - started)
             log.info(
                 "command id=%s tag=%s name=%s outcome=%s ms=%d",
                 self.id,

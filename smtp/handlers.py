@@ -18,6 +18,7 @@ from aiosmtpd.smtp import Envelope
 
 from appliance.core import Core
 from appliance.errors import ApplianceError
+from appliance.metrics import record_refusal
 from appliance.store.types import AccountInfo
 from smtp import replies
 from smtp.auth import PasswordMechanisms
@@ -153,6 +154,7 @@ class Handler:
             await self.store(session, mail_from, list(envelope.rcpt_tos), raw)
         except ApplianceError as error:
             reply = replies.of_error(error)
+            record_refusal("smtp", reply)
         except Exception:
             log.exception("delivery failed conn=%d id=%s", session.connection_id, queue_id)
             reply = replies.SERVER_ERROR
@@ -171,6 +173,7 @@ class Handler:
 
     @staticmethod
     def _reject(session: ApplianceSession, stage: str, address: str, reply: str) -> str:
+        record_refusal("smtp", reply)
         log.info(
             "rejected conn=%d stage=%s address=<%s> reply=%r",
             session.connection_id,

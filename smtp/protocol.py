@@ -20,12 +20,14 @@ import asyncio
 import functools
 import itertools
 import logging
+import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiosmtpd.smtp import SMTP, Envelope, Session, TLSSetupException, syntax
 
+from appliance.metrics import record_command, record_connection
 from smtp import replies
 from smtp.data import DataReader
 
@@ -128,6 +130,7 @@ class ApplianceSMTP(SMTP):
         self.errors = 0
         self.auth_failures = 0
         self.greeted = False
+        self.last_reply = ""
         self._smtp_methods = {
             name: self._logged(name, method) for name, method in self._smtp_methods.items()
         }
@@ -168,6 +171,7 @@ class ApplianceSMTP(SMTP):
         if after_starttls:
             log.info("starttls conn=%d tls=%s", self.connection_id, session.tls)
             return
+        record_connection(self.listener, opened=True)
         log.info(
             "connect conn=%d listener=%s peer=%s",
             self.connection_id,
@@ -179,6 +183,7 @@ class ApplianceSMTP(SMTP):
 
     def connection_lost(self, error: Exception | None) -> None:
         log.info("disconnect conn=%d errors=%d", self.connection_id, self.errors)
+        record_connection(self.listener, opened=False)
         super().connection_lost(error)
 
     def _timeout_cb(self) -> None:
@@ -202,6 +207,7 @@ class ApplianceSMTP(SMTP):
         if not exact:
             text = replies.with_enhanced_code(text)
         wire_log.debug("conn=%d S: %s", self.connection_id, text)
+        self.last_reply = text
         await super().push(text)
         if replies.is_error(text) and not text.startswith("421"):
             await self._count_error(text)
@@ -245,7 +251,10 @@ class ApplianceSMTP(SMTP):
             wire_log.debug(
                 "conn=%d C: %s%s", self.connection_id, name, f" {shown}" if shown else ""
             )
+            started = time.monotonic()
             await method(arg)
+            ok = not replies.is_error(self.last_reply)
+            record_command("smtp", name, ok, time.monotonic() - started)
 
         return logged
 
