@@ -1,7 +1,8 @@
 """A whole appliance running in a background thread, for tests that use real clients.
 
 Every listener binds 127.0.0.1 on a port chosen by the kernel; `ports` maps the listener
-name ("smtp", "submission", "submissions", "imap", "imaps", "http", "https") to it.
+name ("smtp", "submission", "submissions", "imap", "imaps", "http", "https", "admin")
+to it.
 Blocking clients (smtplib, imaplib, a browser) run in the test's thread while the
 appliance's event loop runs in its own.
 """
@@ -36,6 +37,7 @@ TEST_SETTINGS = dict(
     imaps_port=0,
     http_port=0,
     https_port=0,
+    admin_port=0,
     secure_cookies=False,
 )
 

@@ -99,7 +99,7 @@ def test_serve_refuses_uninitialised_folder(tmp_path: Path) -> None:
 def test_serve_stops_on_sigterm(tmp_path: Path) -> None:
     data = tmp_path / "var"
     run(data, "init")
-    names = ["SMTP", "SUBMISSION", "SUBMISSIONS", "IMAP", "IMAPS", "HTTP", "HTTPS"]
+    names = ["SMTP", "SUBMISSION", "SUBMISSIONS", "IMAP", "IMAPS", "HTTP", "HTTPS", "ADMIN"]
     ports = free_ports(len(names))
     env = {
         **os.environ,

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import uvicorn
+from starlette.applications import Starlette
 
 from appliance.core import Core
 from appliance.jobs import register_jobs
@@ -59,6 +60,7 @@ class Services:
 
 async def start_services(core: Core) -> Services:
     """Start the SMTP, IMAP and web listeners on the running loop."""
+    from admin.app import create_admin_app
     from imap.server import start_imap
     from smtp.server import start_smtp
     from webmail.app import create_app
@@ -69,25 +71,13 @@ async def start_services(core: Core) -> Services:
     services.servers.update(await start_smtp(core, tls))
     services.servers.update(await start_imap(core, tls))
     app = create_app(core)
-    for name, port, use_tls in (
-        ("http", settings.http_port, False),
-        ("https", settings.https_port, True),
+    admin_app = create_admin_app(core)
+    for name, web_app, port, use_tls in (
+        ("http", app, settings.http_port, False),
+        ("https", app, settings.https_port, True),
+        ("admin", admin_app, settings.admin_port, False),
     ):
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((settings.listen, port))
-        config = uvicorn.Config(
-            app,
-            log_config=None,
-            access_log=False,
-            ssl_certfile=str(settings.cert_file) if use_tls else None,
-            ssl_keyfile=str(settings.key_file) if use_tls else None,
-            lifespan="off",
-        )
-        web_server = EmbeddedWebServer(config)
-        task = asyncio.get_running_loop().create_task(web_server.serve(sockets=[sock]))
-        services.web.append((web_server, task))
-        services.ports[name] = sock.getsockname()[1]
+        services.ports[name] = start_web(services, web_app, port, use_tls)
     for name, server in services.servers.items():
         services.ports[name] = server.sockets[0].getsockname()[1]
     register_jobs(core)
@@ -95,6 +85,27 @@ async def start_services(core: Core) -> Services:
     for name, port in sorted(services.ports.items()):
         log.info("listening service=%s address=%s port=%d", name, settings.listen, port)
     return services
+
+
+def start_web(services: Services, app: Starlette, port: int, use_tls: bool) -> int:
+    """Serve `app` with uvicorn on the running loop; return the bound port."""
+    settings = services.core.settings
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((settings.listen, port))
+    config = uvicorn.Config(
+        app,
+        log_config=None,
+        access_log=False,
+        ssl_certfile=str(settings.cert_file) if use_tls else None,
+        ssl_keyfile=str(settings.key_file) if use_tls else None,
+        lifespan="off",
+    )
+    web_server = EmbeddedWebServer(config)
+    task = asyncio.get_running_loop().create_task(web_server.serve(sockets=[sock]))
+    services.web.append((web_server, task))
+    port_number: int = sock.getsockname()[1]
+    return port_number
 
 
 async def serve(core: Core) -> None:
