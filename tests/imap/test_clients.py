@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import imaplib
 import logging
 import socket
@@ -84,8 +85,12 @@ def test_imapclient_folders_and_search(imap_appliance: ImapAppliance) -> None:
 
 async def test_aioimaplib_session(imap_appliance: ImapAppliance) -> None:
     imap_appliance.add_account(ASCII_ADDRESS, ASCII_PASSWORD)
+    closed = asyncio.Event()
     client = aioimaplib.IMAP4_SSL(
-        "127.0.0.1", imap_appliance.ports["imaps"], ssl_context=imap_appliance.client_tls()
+        "127.0.0.1",
+        imap_appliance.ports["imaps"],
+        ssl_context=imap_appliance.client_tls(),
+        conn_lost_cb=lambda _error: closed.set(),
     )
     await client.wait_hello_from_server()
     response = await client.login(ASCII_ADDRESS, ASCII_PASSWORD)
@@ -100,6 +105,7 @@ async def test_aioimaplib_session(imap_appliance: ImapAppliance) -> None:
     assert response.lines[0] == b"1 FETCH (UID 1 RFC822.SIZE %d)" % len(MESSAGE)
     response = await client.logout()
     assert response.result == "OK"
+    await asyncio.wait_for(closed.wait(), 10)  # the server closes the connection after BYE
 
 
 def test_password_never_logged(
@@ -129,8 +135,10 @@ def test_password_never_logged(
 
 
 def test_plain_socket_bad_input_keeps_connection(imap_appliance: ImapAppliance) -> None:
-    with socket.create_connection(("127.0.0.1", imap_appliance.ports["imap"]), 5) as sock:
-        stream = sock.makefile("rwb")
+    with (
+        socket.create_connection(("127.0.0.1", imap_appliance.ports["imap"]), 5) as sock,
+        sock.makefile("rwb") as stream,
+    ):
         assert stream.readline().startswith(b"* OK [CAPABILITY IMAP4rev1")
         stream.write(b"a1 \x00\xff junk\r\na2 NOOP\r\na3 LOGOUT\r\n")
         stream.flush()
