@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from typing import cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from appliance.clock import Clock
@@ -143,6 +145,83 @@ class Accounts:
             )
         await self.store.create_default_folders(tx, account.id)
         return info(account)
+
+    async def add_many(
+        self,
+        tx: Transaction,
+        entries: Sequence[tuple[str, str, str]],
+        *,
+        kind: str = "personal",
+        must_change_password: bool = False,
+    ) -> list[AccountInfo]:
+        """Create accounts from (address, password hash, display name) in a few statements.
+
+        Bulk form of `add` for imports of thousands of accounts, in the caller's transaction.
+        Raises AccountExists, before inserting anything, if an address is taken or repeated.
+        """
+        if kind not in ACCOUNT_KINDS:
+            raise ValueError(
+                f"unknown account kind {kind!r}; use one of {', '.join(ACCOUNT_KINDS)}"
+            )
+        addresses = [self.check_address(address) for address, _, _ in entries]
+        if len(set(addresses)) != len(addresses):
+            raise AccountExists("the same address is listed twice")
+        for start in range(0, len(addresses), 500):  # stay below SQLite's parameter limit
+            chunk = addresses[start : start + 500]
+            taken = await tx.session.scalar(
+                select(Account.address).where(Account.address.in_(chunk))
+            )
+            if taken is not None:
+                raise AccountExists(f"Account already exists: {taken}")
+        now = self.clock.now()
+        rows = [
+            {
+                "address": address,
+                "display_name": display_name,
+                "kind": kind,
+                "state": "active",
+                "password_hash": password_hash,
+                "must_change_password": must_change_password,
+                "password_changed_at": now if password_hash else None,
+                "quota_bytes": self.default_quota,
+                "used_bytes": 0,
+                "message_count": 0,
+                "created_at": now,
+            }
+            for address, (_, password_hash, display_name) in zip(addresses, entries, strict=True)
+        ]
+        if not rows:
+            return []
+        # Plain executemany: SQLite cannot return ids in parameter order for a batch, so the
+        # ids are read back by address.
+        await tx.session.execute(insert(cast(Table, Account.__table__)), rows)
+        by_address: dict[str, int] = {}
+        for start in range(0, len(addresses), 500):
+            found = await tx.session.execute(
+                select(Account.address, Account.id).where(
+                    Account.address.in_(addresses[start : start + 500])
+                )
+            )
+            by_address.update({address: account_id for address, account_id in found})
+        ids = [by_address[address] for address in addresses]
+        history = [
+            {"account_id": account_id, "password_hash": row["password_hash"], "created_at": now}
+            for account_id, row in zip(ids, rows, strict=True)
+            if row["password_hash"]
+        ]
+        if history:
+            await tx.session.execute(insert(cast(Table, PasswordHistory.__table__)), history)
+        await self.store.create_default_folders_many(tx, ids)
+        return [
+            AccountInfo(
+                id=account_id,
+                address=str(row["address"]),
+                display_name=str(row["display_name"]),
+                kind=kind,
+                state="active",
+            )
+            for account_id, row in zip(ids, rows, strict=True)
+        ]
 
     async def find(self, address: str) -> AccountInfo | None:
         async with self.sessions() as session:

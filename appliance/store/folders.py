@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Table, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from appliance.errors import MailboxExists, MailboxNameInvalid, MailboxNotFound, MailboxProtected
@@ -83,28 +84,30 @@ async def create(
 
 async def create_top_level(
     session: AsyncSession,
-    account_id: int,
+    account_ids: Sequence[int],
     names: Sequence[tuple[str, str | None]],
     now: datetime,
 ) -> None:
-    """Create top-level folders that the account does not have yet, with a single flush.
+    """Create top-level folders in accounts that have none of them yet, in one statement.
 
-    For a new account's default folders: skipping the per-folder existence checks and
-    flushes makes a bulk import of thousands of accounts several times faster.
+    For new accounts' default folders: one multi-row INSERT instead of a check and an
+    INSERT per folder lets a bulk import create thousands of accounts in seconds.
     """
-    for name, special_use in names:
-        session.add(
-            Folder(
-                account_id=account_id,
-                name=check_name(name),
-                special_use=special_use,
-                uidvalidity=await next_uidvalidity(session, now),
-                uidnext=1,
-                highestmodseq=1,
-                subscribed=True,
-            )
-        )
-    await session.flush()
+    rows = [
+        {
+            "account_id": account_id,
+            "name": check_name(name),
+            "special_use": special_use,
+            "uidvalidity": await next_uidvalidity(session, now),
+            "uidnext": 1,
+            "highestmodseq": 1,
+            "subscribed": True,
+        }
+        for account_id in account_ids
+        for name, special_use in names
+    ]
+    if rows:
+        await session.execute(insert(cast(Table, Folder.__table__)), rows)
 
 
 async def _insert(

@@ -57,7 +57,13 @@ class MailStore:
 
     async def create_default_folders(self, tx: Transaction, account_id: int) -> None:
         """Create INBOX, Sent, Drafts, Trash, Junk and Archive in a new account."""
-        await folders.create_top_level(tx.session, account_id, DEFAULT_FOLDERS, self.clock.now())
+        await self.create_default_folders_many(tx, [account_id])
+
+    async def create_default_folders_many(
+        self, tx: Transaction, account_ids: Sequence[int]
+    ) -> None:
+        """Create the default folders in many new accounts at once (for bulk imports)."""
+        await folders.create_top_level(tx.session, account_ids, DEFAULT_FOLDERS, self.clock.now())
 
     async def list_folders(self, account_id: int) -> list[FolderInfo]:
         """Return every folder of the account with its counts, sorted by name."""
