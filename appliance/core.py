@@ -13,6 +13,7 @@ from appliance.config import Settings
 from appliance.credentials import Credentials
 from appliance.db import make_engine, make_sessionmaker
 from appliance.delivery import Delivery
+from appliance.directory.service import Directory
 from appliance.forwarding import Forwarding
 from appliance.locks import Locks
 from appliance.migrate import upgrade
@@ -81,6 +82,9 @@ class Core:
         self.scheduler = Scheduler(self.sessions, self.writer, self.clock)
         self.locks = Locks(
             self.sessions, self.writer, self.clock, self.audit, self.notifier, self.credentials
+        )
+        self.directory = Directory(
+            self.sessions, self.writer, self.clock, self.accounts, settings.domain
         )
 
     @classmethod
