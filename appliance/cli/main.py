@@ -10,6 +10,8 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from appliance.accounts import ACCOUNT_KINDS
+from appliance.cli.directory import add_parser as add_directory_parser
+from appliance.cli.directory import run_directory
 from appliance.config import Settings, load_settings
 from appliance.core import Core
 from appliance.demo import load_demo
@@ -63,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     passwd.add_argument(
         "--generate", action="store_true", help="generate a password and print it once"
     )
+    add_directory_parser(commands)
     return parser
 
 
@@ -99,6 +102,9 @@ async def run_init(settings: Settings, demo: bool) -> int:
         print(f"made a self-signed certificate: {settings.cert_file}")
 
     async def action(core: Core) -> int:
+        units = await core.directory.load_units()
+        if units:
+            print(f"directory: created {units} units from the city's units file")
         if demo:
             created = await load_demo(core.accounts, settings.domain)
             if created:
@@ -154,6 +160,8 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(run_init(settings, args.demo))
         if args.command == "serve":
             return asyncio.run(run_serve(settings))
+        if args.command == "directory":
+            return asyncio.run(with_core(settings, lambda core: run_directory(core, args)))
         return asyncio.run(run_account(settings, args))
     except ApplianceError as error:
         print(f"error: {error.message}", file=sys.stderr)
