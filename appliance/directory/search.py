@@ -10,6 +10,7 @@ with a given prefix by bisection, so a query costs about the size of its result.
 from __future__ import annotations
 
 import bisect
+import heapq
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -123,21 +124,27 @@ class SearchIndex:
                 return []
         assert matches is not None
         accented = [word for word in accent_words(query) if word != search_key(word)]
-        scored = [self._score(self.entries[index], tokens, accented) for index in matches]
-        scored.sort(key=lambda result: (tuple(-part for part in result.score), result.full_name))
-        return scored[:limit]
+        keys = [self._sort_key(index, tokens, accented) for index in matches]
+        return [self._result(key) for key in heapq.nsmallest(limit, keys)]
 
-    @staticmethod
-    def _score(entry: Entry, tokens: list[str], accented: list[str]) -> SearchResult:
-        exact = sum(any(word.startswith(token) for word in entry.accented) for token in accented)
+    def _sort_key(
+        self, index: int, tokens: list[str], accented: list[str]
+    ) -> tuple[int, int, int, int, str, int]:
+        """Return the ascending sort key of one match: the negated score, name, position."""
+        entry = self.entries[index]
+        exact = 0
+        if accented:
+            exact = sum(any(word.startswith(t) for word in entry.accented) for t in accented)
         first_label = entry.address.split(".", 1)[0]
-        prefix = sum(
-            entry.given.startswith(token) or first_label.startswith(token) for token in tokens
-        )
+        prefix = sum(entry.given.startswith(t) or first_label.startswith(t) for t in tokens)
+        return (-exact, -prefix, -int(entry.is_leader), entry.rank, entry.full_name, index)
+
+    def _result(self, key: tuple[int, int, int, int, str, int]) -> SearchResult:
+        entry = self.entries[key[-1]]
         return SearchResult(
             person_id=entry.person_id,
             full_name=entry.full_name,
             address=entry.address,
             unit_name=entry.unit_name,
-            score=(exact, prefix, int(entry.is_leader), -entry.rank),
+            score=(-key[0], -key[1], -key[2], -key[3]),
         )

@@ -376,6 +376,8 @@ class Directory:
         return index.search(query, limit)
 
     async def _current_index(self) -> SearchIndex:
+        # NOTE: any directory change rebuilds the whole index on the next search, which
+        # takes seconds at 20,000 people (benchmarks/README.md); updates are not incremental.
         async with self.sessions() as session:
             current = await generation(session)
         if self._index is None or current != self._index_generation:
