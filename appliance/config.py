@@ -40,6 +40,7 @@ class Settings:
     default_quota: int = 5 * GiB  # bytes per mailbox
     local_domains: tuple[str, ...] = field(default=())  # besides `domain`
     secure_cookies: bool = True
+    retention_days: int = 365  # days a revoked mailbox's content is kept before it is purged
     log_level: str = "INFO"
     log_format: str = "text"  # text, or json: one JSON object per line
     admin_port: int = 8081  # /metrics and /health over plain HTTP; keep it off the internet

@@ -40,6 +40,10 @@ MAX_HOPS = 50  # Received and Delivered-To headers; RFC 5321 6.3 asks for at lea
 _TRACE_LINE = re.compile(rb"^(?:received|delivered-to):", re.IGNORECASE | re.MULTILINE)
 _DELIVERED_TO = re.compile(rb"^delivered-to:[ \t]*<?([^\r\n>]+)>?", re.IGNORECASE | re.MULTILINE)
 
+# A locked account still receives mail; forwarding, revoked and purged ones do not.
+RECEIVING_STATES = frozenset({"active", "locked"})
+MAX_RENAME_HOPS = 4
+
 AfterDelivery = Callable[[list[int]], Awaitable[None]]
 
 
@@ -104,14 +108,38 @@ class Delivery:
             if not may_relay:
                 raise RelayDenied(f"Relaying to {address} denied")
             return
+        [target] = await self._resolve([address.lower()])
         async with self.sessions() as session:
-            account = await session.scalar(
-                select(Account).where(Account.address == address.lower())
-            )
-        if account is None or account.state == "revoked":
+            account = await session.scalar(select(Account).where(Account.address == target))
+        if account is None or account.state not in RECEIVING_STATES:
             raise UnknownRecipient(f"No mailbox here has the address {address}")
         if account.used_bytes >= account.quota_bytes:
             raise MailboxFull(f"Mailbox {address} is full")
+
+    async def _resolve(self, addresses: list[str]) -> list[str]:
+        """Replace each address in its forwarding period by its new address.
+
+        After a transfer or a unit rename the old address forwards for a while; once the
+        period ends the old address is unknown (RFC 5321 550 5.1.1). Forwarding is
+        followed for a few hops only, so a mistaken cycle cannot hang delivery.
+        """
+        now = self.clock.now()
+        resolved = []
+        async with self.sessions() as session:
+            for address in addresses:
+                for _hop in range(MAX_RENAME_HOPS):
+                    account = await session.scalar(
+                        select(Account).where(Account.address == address)
+                    )
+                    if account is None or account.state != "forwarding":
+                        break
+                    if account.forward_to is None or (
+                        account.forward_until is not None and account.forward_until <= now
+                    ):
+                        raise UnknownRecipient(f"The address {address} is no longer in use")
+                    address = account.forward_to
+                resolved.append(address)
+        return resolved
 
     async def deliver(
         self,
@@ -199,7 +227,9 @@ class Delivery:
 
     async def _plan(self, header: bytes, recipients: Sequence[str]) -> Plan:
         plan = Plan()
-        local = sorted({r.lower() for r in recipients if self.is_local(r)})
+        local = sorted(
+            set(await self._resolve([r.lower() for r in recipients if self.is_local(r)]))
+        )
         plan.queue_original = [r for r in dict.fromkeys(recipients) if not self.is_local(r)]
         already = {
             m.strip().lower().decode("ascii", "replace") for m in _DELIVERED_TO.findall(header)
@@ -233,7 +263,7 @@ class Delivery:
         date: datetime,
     ) -> int:
         account = await tx.session.scalar(select(Account).where(Account.address == address))
-        if account is None or account.state == "revoked":
+        if account is None or account.state not in RECEIVING_STATES:
             raise UnknownRecipient(f"No mailbox here has the address {address}")
         inbox = await folders.find(tx.session, account.id, "INBOX")
         await messages.insert(

@@ -78,6 +78,10 @@ class Account(Base):
     quota_warning_level: Mapped[int] = mapped_column(Integer, default=0)  # percent last warned
     inactivity_warned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     expiry_warned_for: Mapped[datetime | None] = mapped_column(UTCDateTime())  # password date
+    # In state "forwarding" mail for this address goes to `forward_to` until `forward_until`.
+    forward_to: Mapped[str | None] = mapped_column(String(320))
+    forward_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class Folder(Base):
@@ -303,6 +307,41 @@ class UnlockRequest(Base):
     decided_by: Mapped[str] = mapped_column(String(320), default="")
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     decision_reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class LifecycleEvent(Base):
+    """A lifecycle step due at a date (a retirement, the end of a forwarding period)."""
+
+    __tablename__ = "lifecycle_events"
+    __table_args__ = (Index("ix_lifecycle_due", "state", "due_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    payload: Mapped[str] = mapped_column(Text, default="{}")  # JSON
+    state: Mapped[str] = mapped_column(String(20), default="pending")
+    created_by: Mapped[str] = mapped_column(String(320), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    outcome: Mapped[str] = mapped_column(Text, default="")
+
+
+class MailboxMove(Base):
+    """Moving every message of one mailbox into another, in resumable batches."""
+
+    __tablename__ = "mailbox_moves"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    target_account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    prefix: Mapped[str] = mapped_column(String(300), default="")  # target folder for the copy
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    moved: Mapped[int] = mapped_column(Integer, default=0)
+    state: Mapped[str] = mapped_column(String(20), default="running")
+    started_by: Mapped[str] = mapped_column(String(320), default="")
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class Counter(Base):

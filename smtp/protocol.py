@@ -38,7 +38,7 @@ MAX_COMMAND_LINE = 998  # octets without CRLF: RFC 5321 section 4.5.3.1.4 allows
 STREAM_LIMIT = 64 * 1024  # bytes buffered for one line before a longer data line is split
 MAX_ERRORS = 20  # failed commands before the connection is closed, as Postfix's default
 MAX_AUTH_FAILURES = 3
-COMMAND_TIMEOUT = 300.0  # seconds: RFC 5321 section 4.5.3.2.7 asks for at least 5 minutes
+COMMAND_TIMEOUT = 300.0  # seconds: RFC 5321 section 4.5.3.2.7 requires at least 5 minutes
 AUTH_MECHANISMS = ("LOGIN", "PLAIN")
 _connection_ids = itertools.count(1)
 
@@ -55,7 +55,7 @@ def quiet_aiosmtpd_log() -> None:
 
 
 def has_control_characters(text: str) -> bool:
-    """Tell whether `text` holds a C0 control character or DEL (NUL, CR, LF, ...)."""
+    """Tell whether `text` contains a C0 control character or DEL (NUL, CR, LF, ...)."""
     return any(ord(character) < 32 or ord(character) == 127 for character in text)
 
 
@@ -230,7 +230,7 @@ class ApplianceSMTP(SMTP):
         self._cancel_command_loop()
 
     async def handle_exception(self, error: Exception) -> str:
-        """Log an unexpected failure with its traceback and answer a generic 451."""
+        """Log an unexpected failure with its traceback and return a generic 451 reply."""
         if isinstance(error, TLSSetupException):
             log.info("TLS handshake failed conn=%d: %r", self.connection_id, error.__cause__)
             return "454 4.7.0 TLS handshake failed"
@@ -244,12 +244,13 @@ class ApplianceSMTP(SMTP):
     ) -> Callable[[str | None], Awaitable[None]]:
         @functools.wraps(method)
         async def logged(arg: str | None) -> None:
-            shown = arg
+            logged_arg = arg
             if name == "AUTH" and arg:
+                # The initial response of AUTH PLAIN carries the password.
                 mechanism, _, initial = arg.partition(" ")
-                shown = f"{mechanism} ********" if initial else mechanism
+                logged_arg = f"{mechanism} ********" if initial else mechanism
             wire_log.debug(
-                "conn=%d C: %s%s", self.connection_id, name, f" {shown}" if shown else ""
+                "conn=%d C: %s%s", self.connection_id, name, f" {logged_arg}" if logged_arg else ""
             )
             started = time.monotonic()
             await method(arg)

@@ -1,0 +1,1 @@
+"""Account lifecycle: hiring, transfers, unit renames, retirement, handover, retention."""
