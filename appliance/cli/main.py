@@ -10,11 +10,13 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from appliance.accounts import ACCOUNT_KINDS
+from appliance.cli import dns as dns_cli
 from appliance.cli.directory import add_parser as add_directory_parser
 from appliance.cli.directory import run_directory
 from appliance.config import Settings, load_settings
 from appliance.core import Core
 from appliance.demo import load_demo
+from appliance.dkim_keys import key_path, make_key
 from appliance.errors import ApplianceError
 from appliance.logging_setup import configure_logging
 from appliance.passwords import generate_password
@@ -66,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--generate", action="store_true", help="generate a password and print it once"
     )
     add_directory_parser(commands)
+    dns_cli.add_parser(commands)
     return parser
 
 
@@ -100,6 +103,9 @@ async def run_init(settings: Settings, demo: bool) -> int:
     if not settings.cert_file.exists():
         make_self_signed(settings.cert_file, settings.key_file, settings.hostname)
         print(f"made a self-signed certificate: {settings.cert_file}")
+    if not key_path(settings.data_dir).exists():
+        make_key(key_path(settings.data_dir))
+        print(f"made a DKIM key; publish its record (see `appliance dns`): {settings.dkim_selector}")
 
     async def action(core: Core) -> int:
         units = await core.directory.load_units()
@@ -160,6 +166,8 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(run_init(settings, args.demo))
         if args.command == "serve":
             return asyncio.run(run_serve(settings))
+        if args.command in dns_cli.COMMANDS:
+            return dns_cli.run(settings, args)
         if args.command == "directory":
             return asyncio.run(with_core(settings, lambda core: run_directory(core, args)))
         return asyncio.run(run_account(settings, args))
