@@ -40,6 +40,7 @@ class Settings:
     default_quota: int = 5 * GiB  # bytes per mailbox
     local_domains: tuple[str, ...] = field(default=())  # besides `domain`
     secure_cookies: bool = True
+    dkim_selector: str = "mail2026"  # DNS label of the DKIM key: <selector>._domainkey.<domain>
     retention_days: int = 365  # days a revoked mailbox's content is kept before it is purged
     log_level: str = "INFO"
     log_format: str = "text"  # text, or json: one JSON object per line
