@@ -16,11 +16,17 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Protocol
 
+from appliance.config import Settings
+
 
 class BlobStore(Protocol):
     """Where message bytes live; the key is opaque to every caller."""
 
     async def put(self, data: bytes) -> str: ...
+
+    async def put_key(self, key: str, data: bytes) -> None:
+        """Write `data` durably under a key chosen elsewhere (restore, copy between stores)."""
+        ...
 
     async def get(self, key: str) -> bytes: ...
 
@@ -31,6 +37,13 @@ class BlobStore(Protocol):
     async def check(self) -> None:
         """Raise unless the store accepts writes now (for health checks)."""
         ...
+
+
+def open_blob_store(settings: Settings) -> BlobStore:
+    """Return the blob store that the `blob_backend` setting names."""
+    if settings.blob_backend == "file":
+        return FileBlobStore(settings.blob_dir)
+    raise ValueError(f"blob_backend = {settings.blob_backend!r} is invalid: use file or s3")
 
 
 class FileBlobStore:
@@ -51,6 +64,10 @@ class FileBlobStore:
         key = secrets.token_hex(16)
         await asyncio.to_thread(self._write, key, data)
         return key
+
+    async def put_key(self, key: str, data: bytes) -> None:
+        self.path(key)  # rejects a malformed key before anything is written
+        await asyncio.to_thread(self._write, key, data)
 
     def _write(self, key: str, data: bytes) -> None:
         final = self.path(key)
