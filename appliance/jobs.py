@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select, union
 
+from appliance.backup import add_daily_backup
 from appliance.blobs import collect_garbage
 from appliance.core import Core
 from appliance.models import Message, OutboundMessage
@@ -30,3 +31,4 @@ def register_jobs(core: Core) -> None:
         return f"removed {len(removed)} unreferenced blobs"
 
     core.scheduler.add("collect_blobs", DAILY, collect_blobs)
+    add_daily_backup(core)

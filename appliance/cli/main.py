@@ -11,6 +11,7 @@ from pathlib import Path
 
 from appliance.accounts import ACCOUNT_KINDS
 from appliance.cli import dns as dns_cli
+from appliance.cli import backup as backup_cli
 from appliance.cli.directory import add_parser as add_directory_parser
 from appliance.cli.directory import run_directory
 from appliance.config import Settings, load_settings
@@ -68,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--generate", action="store_true", help="generate a password and print it once"
     )
     add_directory_parser(commands)
+    backup_cli.add_parser(commands)
     dns_cli.add_parser(commands)
     return parser
 
@@ -168,6 +170,8 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(run_serve(settings))
         if args.command in dns_cli.COMMANDS:
             return dns_cli.run(settings, args)
+        if args.command in backup_cli.COMMANDS:
+            return asyncio.run(backup_cli.run(settings, args))
         if args.command == "directory":
             return asyncio.run(with_core(settings, lambda core: run_directory(core, args)))
         return asyncio.run(run_account(settings, args))
