@@ -10,8 +10,8 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from appliance.accounts import ACCOUNT_KINDS
-from appliance.cli import dns as dns_cli
 from appliance.cli import backup as backup_cli
+from appliance.cli import dns as dns_cli
 from appliance.cli.directory import add_parser as add_directory_parser
 from appliance.cli.directory import run_directory
 from appliance.config import Settings, load_settings
