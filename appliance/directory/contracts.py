@@ -1,4 +1,4 @@
-"""Who gets a personal mailbox: permanent staff and contracts of at least 12 months."""
+"""Mailbox eligibility: permanent staff and contracts of at least 12 months."""
 
 from __future__ import annotations
 
@@ -61,7 +61,7 @@ def mailbox_refusal(contract_type: str, contract_end: date | None, today: date) 
     """Return why a person may not have a personal mailbox, or None if they may.
 
     A fixed-term contract qualifies when it runs at least 12 months from `today`, the day
-    the mailbox would be created; the staff list gives no start date to measure from.
+    the mailbox would be created, because the staff list gives no start date.
     """
     if contract_type in ("permanent", "indefinite"):
         return None

@@ -65,7 +65,7 @@ class UnitSnapshot:
 
 @dataclass(frozen=True)
 class Snapshot:
-    """What planning needs to know of the directory."""
+    """The directory state that planning reads."""
 
     units: dict[str, UnitSnapshot]  # by unit mailbox
     taken: frozenset[str]

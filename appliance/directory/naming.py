@@ -212,7 +212,7 @@ def is_taken(local: str, taken: Container[str]) -> bool:
 def next_free(candidate: str, taken: Container[str]) -> str:
     """Return `candidate`, or the first of `candidate` numbered 2, 3, … that is not taken.
 
-    `taken` holds every local part ever issued (live, forwarding or retired) and every
+    `taken` contains every local part ever issued (live, forwarding or retired) and every
     sub-unit address; reserved first labels count as taken.
     """
     number = 1

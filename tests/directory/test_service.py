@@ -130,7 +130,7 @@ async def test_reserved_word_skipped(core: Core) -> None:
 async def test_sub_unit_name_collides(core: Core) -> None:
     await core.directory.add_person(person("Lê", "Thị", "Hoa", unit="vyda"))
 
-    with pytest.raises(AddressTaken, match="lthoa.vyda"):
+    with pytest.raises(AddressTaken, match=r"lthoa\.vyda"):
         await core.directory.add_unit(
             "division", "Tổ Hòa giải", abbreviation="lthoa", parent="vyda"
         )
@@ -166,7 +166,7 @@ async def test_override_checks_form_and_uniqueness(core: Core) -> None:
         await core.directory.add_person(
             person("Nguyễn", "Văn", "An"), address="admin.skhcn", override_by=admin
         )
-    with pytest.raises(InvalidName, match="<name>.skhcn"):
+    with pytest.raises(InvalidName, match=r"<name>\.skhcn"):
         await core.directory.add_person(
             person("Nguyễn", "Văn", "An"), address="an.snv", override_by=admin
         )
