@@ -43,7 +43,7 @@ class PasswordMechanisms:
         return await self._check_password(server, user, password)
 
     async def auth_LOGIN(self, server: Any, args: list[str]) -> AuthResult:
-        """The LOGIN mechanism: user name and password in two base64 responses."""
+        """Run the LOGIN mechanism: user name and password in two base64 responses."""
         user = await _initial_or_challenge(server, args, server.AuthLoginUsernameChallenge)
         if user is None:
             return AuthResult(success=False, handled=True)
@@ -86,12 +86,12 @@ async def _initial_or_challenge(server: Any, args: list[str], prompt: str) -> by
 
 
 async def _challenge(server: Any, prompt: str) -> bytes | None:
-    """Send a 334 challenge and return the decoded answer; None if cancelled or invalid."""
-    answer = await server.challenge_auth(prompt)
-    if answer is MISSING:
-        return None  # aiosmtpd has already replied 501
-    assert isinstance(answer, bytes)
-    return answer
+    """Send a 334 challenge and return the decoded response; None if cancelled or invalid."""
+    response = await server.challenge_auth(prompt)
+    if response is MISSING:
+        return None  # aiosmtpd has already sent a 501 reply
+    assert isinstance(response, bytes)
+    return response
 
 
 async def _decode(server: Any, text: bytes) -> bytes | None:

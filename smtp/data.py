@@ -6,8 +6,8 @@ attacks, where two servers disagree on where the data ends) and keep memory boun
 
 - A bare CR or a bare LF anywhere in the data rejects the whole message, as Postfix does
   with `smtpd_forbid_bare_newline = reject`. RFC 5321 section 2.3.8 allows CR and LF only
-  together as a line ending; a message that carries them alone is how a smuggled end of
-  data passes one server and stops at the next. A NUL byte rejects the message too.
+  together as a line ending. A lone CR or LF is how a smuggled end of data passes one
+  server and stops at the next. A NUL byte rejects the message too.
 - After a rejection the reader still reads up to the real <CRLF>.<CRLF>, so the rest of
   the message is never taken for commands.
 - Past `max_size` bytes the data read so far is dropped and the rest is read and

@@ -2,8 +2,8 @@
 
 These are aiosmtpd handlers: `handle_MAIL`, `handle_RCPT` and `handle_DATA` run after the
 protocol has parsed a command and return the reply. The rules themselves (who may send,
-which recipients exist, where a message goes) belong to the core; a handler calls it and
-turns its errors into their SMTP replies.
+which recipients exist, where a message goes) belong to the core. A handler calls the core
+and turns its errors into their SMTP replies.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from smtp.trace import protocol_name, received_header
 
 log = logging.getLogger("smtp")
 
-# RFC 5321 section 4.5.3.1.8 asks for at least 100; Postfix's default is 1000.
+# RFC 5321 section 4.5.3.1.8 requires accepting at least 100; Postfix's default is 1000.
 MAX_RECIPIENTS = 1000
 
 

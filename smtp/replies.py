@@ -69,7 +69,6 @@ NO_ENHANCED_CODE = frozenset({"334", "354"})
 TOO_MANY_ERRORS = "421 4.7.0 Too many errors, closing connection"
 TIMEOUT = "421 4.4.2 Timeout exceeded, closing connection"
 SERVER_ERROR = "451 4.3.0 Temporary server error, try again later"
-CONNECTION_ERROR = "421 4.3.0 Temporary server error, closing connection"
 SENDER_OK = "250 2.1.0 Sender OK"
 RECIPIENT_OK = "250 2.1.5 Recipient OK"
 VRFY_UNSUPPORTED = "252 2.5.0 Cannot VRFY user, but will accept message and attempt delivery"

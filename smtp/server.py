@@ -7,7 +7,7 @@
 | submissions | 8314 | implicit TLS | PLAIN, LOGIN required |
 
 aiosmtpd's `SMTP` class is an asyncio protocol, so each listener is a plain
-`loop.create_server` with one protocol instance per connection; aiosmtpd's threaded
+`loop.create_server` with one protocol instance per connection. aiosmtpd's threaded
 Controller is not used.
 """
 

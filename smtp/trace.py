@@ -11,7 +11,7 @@ from email.utils import format_datetime
 # Characters kept from the client's HELO or EHLO name: those of a domain or an address
 # literal. Anything else could be read as a comment or clause by trace parsers.
 _HELO_UNSAFE = re.compile(r"[^A-Za-z0-9.\-_:\[\]]")
-MAX_HELO_LENGTH = 255  # the longest domain name (RFC 1035 section 2.3.4)
+MAX_HELO_LENGTH = 255  # maximum length of a domain name (RFC 1035 section 2.3.4)
 
 
 def protocol_name(*, extended: bool, tls: bool, authenticated: bool, smtputf8: bool) -> str:
@@ -19,7 +19,11 @@ def protocol_name(*, extended: bool, tls: bool, authenticated: bool, smtputf8: b
     if not extended:
         return "SMTP"
     name = "UTF8SMTP" if smtputf8 else "ESMTP"
-    return name + ("S" if tls else "") + ("A" if authenticated else "")
+    if tls:
+        name += "S"
+    if authenticated:
+        name += "A"
+    return name
 
 
 def address_literal(ip: str) -> str:
