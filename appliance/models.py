@@ -148,6 +148,7 @@ class OutboundMessage(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     state: Mapped[str] = mapped_column(String(20), default="queued")
     last_error: Mapped[str] = mapped_column(Text, default="")
+    delay_notified: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class AuditEntry(Base):

@@ -1,0 +1,1 @@
+"""The outbound queue: delivery to other domains with retries, delay notices and bounces."""
