@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from appliance.mime.sections import SectionSpec, SectionText
 from imap.errors import BadCommand
-from imap.sections import Section
 from imap.wire import Parser
 
 _NAME = re.compile(rb"[A-Za-z0-9.]+")
@@ -29,7 +29,7 @@ MACROS = {
     "FAST": ("FLAGS", "INTERNALDATE", "RFC822.SIZE"),
     "FULL": ("FLAGS", "INTERNALDATE", "RFC822.SIZE", "ENVELOPE", "BODY"),
 }
-_TEXTS = ("HEADER.FIELDS.NOT", "HEADER.FIELDS", "HEADER", "TEXT", "MIME")
+_TEXTS: tuple[SectionText, ...] = ("HEADER.FIELDS.NOT", "HEADER.FIELDS", "HEADER", "TEXT", "MIME")
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ class FetchItem:
     """One requested data item; `section` is set for BODY[...] and BODY.PEEK[...]."""
 
     name: str
-    section: Section | None = None
+    section: SectionSpec | None = None
     partial: tuple[int, int] | None = None
     peek: bool = False
 
@@ -50,9 +50,15 @@ class FetchItem:
 
     @property
     def needs_structure(self) -> bool:
-        if self.section is not None:
-            return self.section.needs_structure
-        return self.name in ("ENVELOPE", "BODY", "BODYSTRUCTURE")
+        """Tell whether the stored MIME structure is needed: every body section is cut
+        out of the blob with its offsets."""
+        return self.section is not None or self.name in (
+            "ENVELOPE",
+            "BODY",
+            "BODYSTRUCTURE",
+            "RFC822.HEADER",
+            "RFC822.TEXT",
+        )
 
     @property
     def needs_bytes(self) -> bool:
@@ -70,7 +76,7 @@ class FetchItem:
         )
 
 
-def section_label(section: Section) -> bytes:
+def section_label(section: SectionSpec) -> bytes:
     parts = [".".join(str(number) for number in section.part)] if section.part else []
     if section.text:
         parts.append(section.text)
@@ -118,10 +124,10 @@ def _item(parser: Parser, name: str) -> FetchItem:
     raise BadCommand(f"Unknown FETCH data item: {name}")
 
 
-def _section(parser: Parser) -> Section:
+def _section(parser: Parser) -> SectionSpec:
     parser.expect(b"[")
     numbers: list[int] = []
-    text: str | None = None
+    text: SectionText = ""
     fields: tuple[str, ...] = ()
     while parser.peek().isdigit():
         numbers.append(parser.number(nonzero=True))
@@ -133,10 +139,10 @@ def _section(parser: Parser) -> Section:
             parser.space()
             fields = _field_names(parser)
     parser.expect(b"]")
-    return Section(tuple(numbers), text, fields)
+    return SectionSpec(tuple(numbers), text, fields)
 
 
-def _section_text(parser: Parser, after_part: bool) -> str:
+def _section_text(parser: Parser, after_part: bool) -> SectionText:
     for text in _TEXTS:
         if parser.try_expect(text.encode("ascii")):
             if text == "MIME" and not after_part:

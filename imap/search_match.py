@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date
 
 from appliance.store.types import MessageInfo
+from imap.header_block import field_name, header_end, split_fields
 from imap.search_keys import And, Criterion, Key, Not, Or
-from imap.sections import field_name, header_end, split_fields
 
 log = logging.getLogger("imap")
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from appliance.mime.sections import SectionSpec, section_bytes
 from appliance.mime.structure import MessageStructure
 from appliance.store.types import MessageInfo
 from imap import render, response
 from imap.commands import SELECTED, Command, Reply, command, ok
 from imap.fetch_items import FetchItem, parse_items
 from imap.mailbox import SelectedMailbox
-from imap.sections import Section, header_end, section_bytes
 
 if TYPE_CHECKING:
     from imap.session import Session
@@ -105,26 +105,21 @@ def _item_value(
         return b"INTERNALDATE " + response.date_time(info.internal_date)
     if name == "RFC822.SIZE":
         return b"RFC822.SIZE %d" % info.size
-    if name in ("RFC822", "RFC822.HEADER", "RFC822.TEXT"):
-        return name.encode() + b" " + response.literal(_rfc822(raw, name))
+    if name == "RFC822":
+        return b"RFC822 " + response.literal(raw)
     assert structure is not None
+    if name in ("RFC822.HEADER", "RFC822.TEXT"):
+        spec = SectionSpec(text="HEADER" if name == "RFC822.HEADER" else "TEXT")
+        return name.encode() + b" " + response.literal(section_bytes(raw, structure, spec))
     if name == "ENVELOPE":
         return b"ENVELOPE " + render.envelope(structure.envelope)
     return name.encode() + b" " + render.body_structure(structure.root, name == "BODYSTRUCTURE")
 
 
-def _rfc822(raw: bytes, name: str) -> bytes:
-    if name == "RFC822":
-        return raw
-    end = header_end(raw)
-    return raw[:end] if name == "RFC822.HEADER" else raw[end:]
-
-
 def _section_value(raw: bytes, structure: MessageStructure | None, item: FetchItem) -> bytes:
-    section = item.section or Section()
-    data = section_bytes(raw, structure.root if structure else None, section)
-    if data is None:
-        return b"NIL"
+    """Cut a section out of the blob; a part that does not exist is an empty string."""
+    assert structure is not None and item.section is not None
+    data = section_bytes(raw, structure, item.section)
     if item.partial is not None:
         origin, length = item.partial
         data = data[origin : origin + length]

@@ -86,7 +86,8 @@ def test_imapclient_folders_and_search(imap_appliance: ImapAppliance) -> None:
 async def test_aioimaplib_session(imap_appliance: ImapAppliance) -> None:
     imap_appliance.add_account(ASCII_ADDRESS, ASCII_PASSWORD)
     closed = asyncio.Event()
-    client = aioimaplib.IMAP4_SSL(
+    # IMAP4_SSL does not pass conn_lost_cb on; IMAP4 with an ssl_context is the same client.
+    client = aioimaplib.IMAP4(
         "127.0.0.1",
         imap_appliance.ports["imaps"],
         ssl_context=imap_appliance.client_tls(),

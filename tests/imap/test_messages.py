@@ -135,7 +135,8 @@ S: Content-Type: application/pdf; name="r.pdf"
 S: Content-Transfer-Encoding: base64
 S: Content-Disposition: attachment; filename="r.pdf"
 S:
-S:  BODY[3] NIL)
+S:  BODY[3] {0}
+S: )
 S: a OK FETCH completed
 C: b FETCH 2 (BODY.PEEK[HEADER.FIELDS (subject FROM)])
 S: * 2 FETCH (BODY[HEADER.FIELDS (SUBJECT FROM)] {40}
