@@ -107,7 +107,9 @@ async def run_init(settings: Settings, demo: bool) -> int:
         print(f"made a self-signed certificate: {settings.cert_file}")
     if not key_path(settings.data_dir).exists():
         make_key(key_path(settings.data_dir))
-        print(f"made a DKIM key; publish its record (see `appliance dns`): {settings.dkim_selector}")
+        print(
+            f"made a DKIM key; publish its record (see `appliance dns`): {settings.dkim_selector}"
+        )
 
     async def action(core: Core) -> int:
         units = await core.directory.load_units()
