@@ -29,7 +29,7 @@ from pathlib import Path
 ADDRESS = "nvan.skhcn@hue.gov.vn"
 PASSWORD = "Benchmark-2026!durable"
 LISTENING = re.compile(r"listening service=smtp address=\S+ port=(\d+)")
-PORT_SETTINGS = ("SMTP", "SUBMISSION", "SUBMISSIONS", "IMAP", "IMAPS", "HTTP", "HTTPS")
+PORT_SETTINGS = ("SMTP", "SUBMISSION", "SUBMISSIONS", "IMAP", "IMAPS", "HTTP", "HTTPS", "ADMIN")
 
 
 def appliance(data_dir: Path, *args: str) -> list[str]:

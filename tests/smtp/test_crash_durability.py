@@ -52,7 +52,7 @@ def command(data_dir: Path, *args: str, stdin: str = "") -> None:
 def server_environment() -> dict[str, str]:
     """Return the environment for the server: every listener on a port the kernel picks."""
     environment = dict(os.environ)
-    for name in ("SMTP", "SUBMISSION", "SUBMISSIONS", "IMAP", "IMAPS", "HTTP", "HTTPS"):
+    for name in ("SMTP", "SUBMISSION", "SUBMISSIONS", "IMAP", "IMAPS", "HTTP", "HTTPS", "ADMIN"):
         environment[f"APPLIANCE_{name}_PORT"] = "0"
     environment["APPLIANCE_LISTEN"] = "127.0.0.1"
     return environment
