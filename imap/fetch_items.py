@@ -107,7 +107,7 @@ def parse_items(parser: Parser) -> list[FetchItem]:
 def _read_name(parser: Parser) -> str:
     match = _NAME.match(parser.data, parser.position)
     if not match:
-        raise BadCommand(parser._expected("a FETCH data item"))
+        raise BadCommand(parser.expected("a FETCH data item"))
     parser.position = match.end()
     return match.group().decode("ascii").upper()
 
@@ -148,7 +148,7 @@ def _section_text(parser: Parser, after_part: bool) -> SectionText:
             if text == "MIME" and not after_part:
                 raise BadCommand("MIME is only valid after a part number")
             return text
-    raise BadCommand(parser._expected("HEADER, HEADER.FIELDS, TEXT or MIME"))
+    raise BadCommand(parser.expected("HEADER, HEADER.FIELDS, TEXT or MIME"))
 
 
 def _field_names(parser: Parser) -> tuple[str, ...]:

@@ -83,7 +83,7 @@ class Parser:
     def space(self) -> None:
         """Read exactly one SP."""
         if self.peek() != b" ":
-            raise BadCommand(self._expected("a space"))
+            raise BadCommand(self.expected("a space"))
         self.position += 1
 
     def try_space(self) -> bool:
@@ -95,11 +95,11 @@ class Parser:
     def end(self) -> None:
         """Check that no argument is left."""
         if not self.at_end():
-            raise BadCommand(self._expected("the end of the command"))
+            raise BadCommand(self.expected("the end of the command"))
 
     def expect(self, text: bytes) -> None:
         if self.data[self.position : self.position + len(text)].upper() != text.upper():
-            raise BadCommand(self._expected(repr(text.decode("ascii"))))
+            raise BadCommand(self.expected(repr(text.decode("ascii"))))
         self.position += len(text)
 
     def try_expect(self, text: bytes) -> bool:
@@ -108,7 +108,7 @@ class Parser:
             return True
         return False
 
-    def _expected(self, what: str) -> str:
+    def expected(self, what: str) -> str:
         if self.at_end():
             return f"Expected {what} but the command ended"
         found = "".join(
@@ -122,7 +122,7 @@ class Parser:
     def atom(self, pattern: re.Pattern[bytes] = _ATOM) -> str:
         match = pattern.match(self.data, self.position)
         if not match:
-            raise BadCommand(self._expected("an atom"))
+            raise BadCommand(self.expected("an atom"))
         self.position = match.end()
         return match.group().decode("ascii")
 
@@ -137,7 +137,7 @@ class Parser:
     def number(self, nonzero: bool = False) -> int:
         match = _NUMBER.match(self.data, self.position)
         if not match:
-            raise BadCommand(self._expected("a number"))
+            raise BadCommand(self.expected("a number"))
         value = int(match.group())
         if value > MAX_NUMBER or (nonzero and value == 0):
             raise BadCommand(f"Number out of range: {match.group().decode()}")
@@ -165,7 +165,7 @@ class Parser:
     def literal(self) -> bytes:
         match = _LITERAL.match(self.data, self.position)
         if not match:
-            raise BadCommand(self._expected("a literal"))
+            raise BadCommand(self.expected("a literal"))
         start = match.end()
         size = int(match.group(1))
         if start + size > len(self.data):
@@ -178,7 +178,7 @@ class Parser:
             return self.quoted()
         if self.peek() == b"{":
             return self.literal()
-        raise BadCommand(self._expected("a string"))
+        raise BadCommand(self.expected("a string"))
 
     def astring(self) -> bytes:
         if self.peek() in (b'"', b"{"):
@@ -260,7 +260,7 @@ class Parser:
         if self.try_expect(b"*"):
             return None
         if not _NUMBER.match(self.data, self.position):
-            raise BadCommand(self._expected("a sequence set"))
+            raise BadCommand(self.expected("a sequence set"))
         return self.number(nonzero=True)
 
     def date(self) -> date:
@@ -269,7 +269,7 @@ class Parser:
         match = _DATE.match(self.data, self.position)
         month = _MONTH_NUMBERS.get(match.group(2).decode().lower()) if match else None
         if not match or month is None:
-            raise BadCommand(self._expected("a date like 1-Feb-2026"))
+            raise BadCommand(self.expected("a date like 1-Feb-2026"))
         self.position = match.end()
         if quoted:
             self.expect(b'"')
@@ -283,7 +283,7 @@ class Parser:
         match = _DATE_TIME.match(self.data, self.position)
         month = _MONTH_NUMBERS.get(match.group(2).decode().lower()) if match else None
         if not match or month is None:
-            raise BadCommand(self._expected('a date-time like "01-Feb-2026 08:30:00 +0700"'))
+            raise BadCommand(self.expected('a date-time like "01-Feb-2026 08:30:00 +0700"'))
         day, _, year, hour, minute, second, sign, zone_h, zone_m = match.groups()
         offset = timedelta(hours=int(zone_h), minutes=int(zone_m))
         try:
