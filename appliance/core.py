@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 
 from appliance.accounts import Accounts
+from appliance.admin_actions import AdminActions
+from appliance.admin_scope import AdminScope
 from appliance.audit import Audit
 from appliance.auth import Authenticator
 from appliance.blobs import FileBlobStore
@@ -85,6 +87,17 @@ class Core:
         )
         self.directory = Directory(
             self.sessions, self.writer, self.clock, self.accounts, settings.domain
+        )
+        self.admin_scope = AdminScope(
+            self.sessions, self.writer, self.clock, self.audit, settings.domain
+        )
+        self.admin_actions = AdminActions(
+            self.admin_scope,
+            self.credentials,
+            self.locks,
+            self.sending_rate,
+            self.forwarding,
+            self.directory,
         )
 
     @classmethod
