@@ -1,20 +1,65 @@
-"""The admin listener's application: metrics and health for the operations centre.
+"""The admin listener's application: the admin console, metrics and health.
 
-Served on its own port (`admin_port`) so that `/metrics` and `/health` can stay inside
-the operator's network while the webmail faces the internet. The admin console will be
-mounted here too.
+Served on its own port (`admin_port`), so that the console, `/metrics` and `/health` stay
+inside the operator's network while the webmail faces the internet. Every console page
+works without JavaScript; every POST form carries the CSRF token of the session, and
+every response carries the security headers of `admin.middleware`.
 """
 
 from __future__ import annotations
 
+import logging
+import secrets
 import time
 
+from itsdangerous import URLSafeTimedSerializer
 from starlette.applications import Starlette
-from starlette.routing import Route
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
 
+from admin.handover import HandoverStore
 from admin.health import health
+from admin.i18n import load_catalogues
 from admin.metrics import metrics
+from admin.middleware import AdminMiddleware, add_missing
+from admin.paths import STATIC
+from admin.render import make_environment, render, request_translator
+from admin.session import SESSION_COOKIE, CsrfRejected, LoginRequired, clear_cookie
+from admin.state import Console, console
+from admin.views import auth, dashboard
 from appliance.core import Core
+from appliance.errors import OutOfScope
+
+log = logging.getLogger("web")
+
+# Catalogue keys of the title and text of each error page, by HTTP status.
+ERROR_TEXTS = {
+    400: ("bad_request_title", "bad_request_text"),
+    403: ("forbidden_title", "forbidden_text"),
+    404: ("not_found_title", "not_found_text"),
+    405: ("not_found_title", "not_found_text"),
+    410: ("gone_title", "gone_text"),
+    413: ("too_large_title", "too_large_text"),
+}
+
+
+def console_routes() -> list[BaseRoute]:
+    return [
+        Route("/", dashboard.dashboard_page),
+        Route("/login", auth.login_page, methods=["GET"]),
+        Route("/login", auth.login, methods=["POST"]),
+        Route("/login/code", auth.login_code, methods=["POST"]),
+        Route("/login/password", auth.login_password, methods=["POST"]),
+        Route("/login/totp", auth.login_enrol, methods=["POST"]),
+        Route("/login/continue", auth.login_continue, methods=["POST"]),
+        Route("/logout", auth.logout, methods=["POST"]),
+        Route("/lang/{language}", auth.choose_language),
+        Mount("/static", StaticFiles(directory=STATIC), name="static"),
+    ]
 
 
 def create_admin_app(core: Core) -> Starlette:
@@ -23,8 +68,71 @@ def create_admin_app(core: Core) -> Starlette:
         routes=[
             Route("/metrics", metrics, methods=["GET"]),
             Route("/health", health, methods=["GET"]),
-        ]
+            *console_routes(),
+        ],
+        middleware=[Middleware(AdminMiddleware)],
+        exception_handlers={
+            LoginRequired: login_required,
+            CsrfRejected: csrf_rejected,
+            OutOfScope: out_of_scope,
+            HTTPException: http_error,
+            Exception: server_error,
+        },
     )
     app.state.core = core
     app.state.started = time.monotonic()
+    # A key per process: a restart only makes a half-finished sign-in start over.
+    signer = URLSafeTimedSerializer(secrets.token_bytes(32), salt="admin-sign-in")
+    app.state.console = Console(
+        core, make_environment(), load_catalogues(), signer, HandoverStore()
+    )
     return app
+
+
+async def login_required(request: Request, error: Exception) -> Response:
+    expired = isinstance(error, LoginRequired) and error.expired
+    response = RedirectResponse("/login?expired=1" if expired else "/login", status_code=303)
+    if expired:
+        clear_cookie(response, console(request).core.settings, SESSION_COOKIE)
+    return response
+
+
+async def csrf_rejected(request: Request, error: Exception) -> Response:
+    t = request_translator(request)
+    return render(request, "error.html", status=403, title=t("csrf_title"), text=t("csrf_text"))
+
+
+async def out_of_scope(request: Request, error: Exception) -> Response:
+    """Answer 404 for an account outside the admin's units, so its existence stays hidden.
+
+    The core has already audited the refusal.
+    """
+    t = request_translator(request)
+    return render(
+        request, "error.html", status=404, title=t("not_found_title"), text=t("not_found_text")
+    )
+
+
+async def http_error(request: Request, error: Exception) -> Response:
+    status = error.status_code if isinstance(error, HTTPException) else 500
+    title_key, text_key = ERROR_TEXTS.get(status, ("server_error_title", "server_error_text"))
+    t = request_translator(request)
+    return render(request, "error.html", status=status, title=t(title_key), text=t(text_key))
+
+
+async def server_error(request: Request, error: Exception) -> Response:
+    """Show a plain 500 page; the traceback goes to the log only.
+
+    This handler runs outside the middleware, so it adds the security headers itself.
+    """
+    log.error("admin request failed path=%s error=%s", request.url.path, type(error).__name__)
+    t = request_translator(request)
+    response = render(
+        request,
+        "error.html",
+        status=500,
+        title=t("server_error_title"),
+        text=t("server_error_text"),
+    )
+    response.raw_headers[:] = add_missing(list(response.raw_headers), request.url.path)
+    return response
