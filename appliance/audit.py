@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 
 from appliance.clock import Clock
+from appliance.metrics import REFUSALS
 from appliance.models import AuditEntry
 from appliance.store.writer import Transaction, Writer
 
@@ -55,3 +56,12 @@ class Audit:
             )
 
         await self.writer.run(write)
+
+    async def refused(
+        self, rule: str, *, service: str, account: str = "", client: str = "", detail: str = ""
+    ) -> None:
+        """Record a request refused by one of the city's rules: an audit entry and a metric."""
+        REFUSALS.labels(rule=rule, service=service).inc()
+        await self.record(
+            "refused", account=account, client=client, service=service, outcome=rule, detail=detail
+        )

@@ -48,6 +48,7 @@ class Core:
             self.sessions, self.writer, self.blobs, self.hub, self.clock, settings.max_message_size
         )
         self.audit = Audit(self.writer, self.clock)
+        self.store.on_refusal = self._store_refusal
         self.accounts = Accounts(
             self.sessions,
             self.writer,
@@ -59,6 +60,7 @@ class Core:
         self.auth = Authenticator(self.sessions, self.writer, self.audit, self.clock)
         self.credentials = Credentials(self.sessions, self.writer, self.audit, self.clock)
         self.delivery = Delivery(settings, self.sessions, self.store, self.clock)
+        self.delivery.on_refusal = self._delivery_refusal
         self.notifier = Notifier(settings, self.delivery, self.clock)
         self.sending_rate = SendingRate(
             self.sessions, self.writer, self.clock, self.audit, self.notifier
@@ -99,6 +101,13 @@ class Core:
             self.forwarding,
             self.directory,
         )
+
+    async def _delivery_refusal(self, rule: str, address: str) -> None:
+        await self.audit.refused(rule, service="delivery", account=address)
+
+    async def _store_refusal(self, rule: str, account_id: int) -> None:
+        account = await self.accounts.by_id(account_id) if account_id else None
+        await self.audit.refused(rule, service="store", account=account.address if account else "")
 
     @classmethod
     async def open(cls, settings: Settings, clock: Clock | None = None) -> Core:

@@ -27,7 +27,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from appliance.clock import Clock
 from appliance.config import Settings
-from appliance.errors import MailboxFull, MailLoop, MessageTooLarge, RelayDenied, UnknownRecipient
+from appliance.errors import (
+    MailboxFull,
+    MailLoop,
+    MessageTooLarge,
+    OverQuota,
+    RelayDenied,
+    UnknownRecipient,
+)
 from appliance.metrics import DELIVERIES, DELIVERY_SECONDS
 from appliance.models import Account, ForwardingRule, OutboundMessage
 from appliance.store import folders, messages
@@ -83,6 +90,8 @@ class Delivery:
         self.store = store
         self.clock = clock
         self.after_delivery: list[AfterDelivery] = []  # run in the background, with account ids
+        # Called with (rule, address) when a limit refuses a recipient or a message.
+        self.on_refusal: Callable[[str, str], Awaitable[None]] | None = None
         self._in_flight = 0
         self._idle = asyncio.Event()
         self._idle.set()
@@ -93,6 +102,10 @@ class Delivery:
         await self._idle.wait()
         while self._background:
             await asyncio.gather(*self._background, return_exceptions=True)
+
+    async def _refused(self, rule: str, address: str) -> None:
+        if self.on_refusal is not None:
+            await self.on_refusal(rule, address[:300])
 
     def is_local(self, address: str) -> bool:
         return self.settings.is_local_domain(split_address(address)[1])
@@ -114,6 +127,7 @@ class Delivery:
         if account is None or account.state not in RECEIVING_STATES:
             raise UnknownRecipient(f"No mailbox here has the address {address}")
         if account.used_bytes >= account.quota_bytes:
+            await self._refused("quota", target)
             raise MailboxFull(f"Mailbox {address} is full")
 
     async def _resolve(self, addresses: list[str]) -> list[str]:
@@ -155,6 +169,15 @@ class Delivery:
         try:
             with DELIVERY_SECONDS.time():
                 await self._deliver(raw, mail_from, recipients, internal_date)
+        except OverQuota:
+            await self._refused("quota", ",".join(recipients))
+            raise
+        except MessageTooLarge:
+            await self._refused("message_size", ",".join(recipients))
+            raise
+        except MailLoop:
+            await self._refused("hop_limit", ",".join(recipients))
+            raise
         finally:
             self._in_flight -= 1
             if self._in_flight == 0:

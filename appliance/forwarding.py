@@ -16,8 +16,7 @@ from appliance.audit import Audit
 from appliance.catalogue import both
 from appliance.clock import Clock
 from appliance.errors import ForwardingNotAllowed
-from appliance.metrics import REFUSALS
-from appliance.models import ForwardingRule, RuntimeSetting
+from appliance.models import Account, ForwardingRule, RuntimeSetting
 from appliance.store.writer import Transaction, Writer
 
 ALLOWLIST_KEY = "forwarding_allowlist"
@@ -74,10 +73,16 @@ class Forwarding:
             row = await session.get(RuntimeSetting, ALLOWLIST_KEY)
         return DEFAULT_ALLOWLIST if row is None else parse_allowlist(row.value)
 
-    def _check(self, target: str, patterns: tuple[str, ...]) -> None:
+    async def _check(self, account_id: int, target: str, patterns: tuple[str, ...]) -> None:
         local, _, domain = target.rpartition("@")
         if not local or not domain_allowed(domain, patterns):
-            REFUSALS.labels(rule="forwarding_domain", service="core").inc()
+            async with self.sessions() as session:
+                owner = await session.scalar(
+                    select(Account.address).where(Account.id == account_id)
+                )
+            await self.audit.refused(
+                "forwarding_domain", service="forwarding", account=owner or "", detail=target
+            )
             raise ForwardingNotAllowed(
                 both("forwarding.not_allowed", target=target, allowed=", ".join(patterns))
             )
@@ -86,7 +91,7 @@ class Forwarding:
         """Add a forwarding target for the account, if its domain is allowed."""
         target = target.strip().lower()
         patterns = await self.allowlist()
-        self._check(target, patterns)
+        await self._check(account_id, target, patterns)
         now = self.clock.now()
 
         async def write(tx: Transaction) -> Rule:

@@ -15,7 +15,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from appliance.audit import Audit
 from appliance.clock import Clock
 from appliance.errors import AccountLocked, BulkSenderRequires2FA, SendingLimitReached
-from appliance.metrics import REFUSALS
 from appliance.models import Account
 from appliance.models import Submission as SubmissionRow
 from appliance.notifications import Notifier
@@ -78,10 +77,12 @@ class SendingRate:
 
         outcome = await self.writer.run(write)
         if outcome == "locked":
-            REFUSALS.labels(rule="account_locked", service="submission").inc()
+            await self.audit.refused(
+                "account_locked", service="submission", account=account.address
+            )
             raise AccountLocked()
         if outcome == "limit":
-            REFUSALS.labels(rule="sending_rate", service="submission").inc()
+            await self.audit.refused("sending_rate", service="submission", account=account.address)
             await self.audit.record(
                 "account_locked", account=account.address, outcome=RATE_LOCK_REASON
             )

@@ -7,7 +7,7 @@ blob store before the transaction that references them, and never changed afterw
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import datetime
 from functools import partial
 
@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from appliance.blobs import BlobStore
 from appliance.clock import Clock
-from appliance.errors import MailboxNotFound, MessageTooLarge, NoSuchMessage
+from appliance.errors import MailboxNotFound, MessageTooLarge, NoSuchMessage, OverQuota
 from appliance.mime.structure import MessageStructure
 from appliance.models import Account, Expunged, Folder, Message
 from appliance.notify import ChangeHub
@@ -50,6 +50,8 @@ class MailStore:
         self.hub = hub
         self.clock = clock
         self.max_message_size = max_message_size
+        # Called with (rule, account id) when a write is refused by a limit (quota, size).
+        self.on_refusal: Callable[[str, int], Awaitable[None]] | None = None
         # Called after a commit that added messages to a folder, with (account id, folder name).
         self.added_hooks: list[Callable[[int, str], None]] = []
 
@@ -177,6 +179,7 @@ class MailStore:
     ) -> tuple[int, int]:
         """Store a message in a folder; return (UIDVALIDITY, UID) once it is durable."""
         if len(raw) > self.max_message_size:
+            await self._refused("message_size", account_id)
             raise MessageTooLarge(f"Message of {len(raw)} bytes exceeds {self.max_message_size}.")
         structure = self.parse(raw)
         blob_key = await self.blobs.put(raw)
@@ -200,7 +203,15 @@ class MailStore:
             tx.after_commit(partial(self._added, account_id, folder.name))
             return folder.uidvalidity, row.uid
 
-        return await self.writer.run(write)
+        try:
+            return await self.writer.run(write)
+        except OverQuota:
+            await self._refused("quota", account_id)
+            raise
+
+    async def _refused(self, rule: str, account_id: int) -> None:
+        if self.on_refusal is not None:
+            await self.on_refusal(rule, account_id)
 
     def _added(self, account_id: int, folder_name: str) -> None:
         for hook in self.added_hooks:
@@ -344,7 +355,15 @@ class MailStore:
             tx.after_commit(partial(self._added, target.account_id, target.name))
             return CopyResult(target.uidvalidity, [item[0] for item in originals], new_uids)
 
-        return await self.writer.run(write)
+        try:
+            return await self.writer.run(write)
+        except OverQuota:
+            async with self.sessions() as session:
+                owner = await session.scalar(
+                    select(Folder.account_id).where(Folder.id == folder_id)
+                )
+            await self._refused("quota", owner or 0)
+            raise
 
     async def quota(self, account_id: int) -> QuotaInfo:
         async with self.sessions() as session:

@@ -16,6 +16,8 @@ from appliance.errors import (
     ForwardingNotAllowed,
     MailboxFull,
     MailLoop,
+    MessageTooLarge,
+    OverQuota,
     SendingLimitReached,
 )
 from appliance.forwarding import domain_allowed
@@ -214,3 +216,28 @@ async def test_report_sends_original_unchanged(core: Core, account: AccountInfo)
     assert await inbox_bytes(core, account) == []
     junk = await core.store.folder(account.id, "Junk")
     assert junk.messages == 1
+
+
+async def refusals(core: Core) -> list[tuple[str, str, str]]:
+    from appliance.models import AuditEntry
+
+    async with core.sessions() as session:
+        rows = await session.scalars(select(AuditEntry).where(AuditEntry.event == "refused"))
+        return [(row.service, row.outcome, row.account) for row in rows]
+
+
+async def test_refusals_audited(small_core: Core) -> None:
+    account = await small_core.accounts.create("a@hue.gov.vn", PASSWORD)
+    await small_core.store.append(account.id, "INBOX", b"x" * 3_900)
+    await small_core.store.append(account.id, "INBOX", b"x" * 3_900)
+    with pytest.raises(OverQuota):
+        await small_core.store.append(account.id, "INBOX", b"x" * 3_900)
+    with pytest.raises(MessageTooLarge):
+        await small_core.delivery.deliver(b"x" * 4_001, "s@example.org", [account.address])
+    with pytest.raises(ForwardingNotAllowed):
+        await small_core.forwarding.add_rule(account.id, "a@gmail.com")
+    assert await refusals(small_core) == [
+        ("store", "quota", "a@hue.gov.vn"),
+        ("delivery", "message_size", "a@hue.gov.vn"),
+        ("forwarding", "forwarding_domain", "a@hue.gov.vn"),
+    ]
