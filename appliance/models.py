@@ -407,6 +407,9 @@ class Person(Base):
         ForeignKey("accounts.id", ondelete="SET NULL"), index=True
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The official date the person left the city's service (retired, left, moved away);
+    # people who left are no longer listed in the directory.
+    left_on: Mapped[date | None] = mapped_column(Date)
 
 
 class IssuedAddress(Base):
@@ -430,9 +433,60 @@ class IssuedAddress(Base):
 
 
 class UnitResponsible(Base):
-    """A person named responsible for a unit's own (agency) mailbox."""
+    """A person named responsible for a unit's own (agency) mailbox.
+
+    `until` is set when the mailbox is handed over to someone else; only rows without it
+    are current.
+    """
 
     __tablename__ = "unit_responsibles"
 
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), primary_key=True)
+    since: Mapped[date | None] = mapped_column(Date)
+    until: Mapped[date | None] = mapped_column(Date)
+
+
+class Handover(Base):
+    """The handover of an agency mailbox from one responsible person to the next.
+
+    The names are copied as they were on the day, so the record stays true if a person is
+    renamed or leaves.
+    """
+
+    __tablename__ = "handovers"
+    __table_args__ = (Index("ix_handovers_unit", "unit_id", "handed_over_on"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    from_person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    to_person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    from_name: Mapped[str] = mapped_column(String(300), default="")  # empty: nobody before
+    to_name: Mapped[str] = mapped_column(String(300))
+    handed_over_on: Mapped[date] = mapped_column(Date)
+    recorded_by: Mapped[str] = mapped_column(String(320))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class MailboxRequest(Base):
+    """A unit admin's request to create, change or revoke a mailbox of their unit.
+
+    `payload` is the JSON of the lifecycle event the request runs once approved; `outcome`
+    is what that event did, or why it failed.
+    """
+
+    __tablename__ = "mailbox_requests"
+    __table_args__ = (Index("ix_mailbox_requests_unit", "unit_id", "state"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    kind: Mapped[str] = mapped_column(String(10))  # create, change or revoke
+    payload: Mapped[str] = mapped_column(Text, default="{}")
+    filed_by: Mapped[str] = mapped_column(String(320))
+    filed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    state: Mapped[str] = mapped_column(String(20), default="pending")  # approved, rejected…
+    decided_by: Mapped[str] = mapped_column(String(320), default="")
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reason: Mapped[str] = mapped_column(Text, default="")
+    outcome: Mapped[str] = mapped_column(Text, default="")

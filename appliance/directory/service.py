@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import select
@@ -328,22 +329,29 @@ class Directory:
 
     async def add_responsible(self, unit: str, person_id: int) -> None:
         """Name a person responsible for a unit's own mailbox."""
+        await self.writer.run(lambda tx: self.add_responsible_in(tx, unit, person_id))
 
-        async def write(tx: Transaction) -> None:
-            found = await find_unit(tx.session, unit)
-            if await tx.session.get(Person, person_id) is None:
-                raise UnitNotFound(f"no person has the id {person_id}")
-            if await tx.session.get(UnitResponsible, (found.id, person_id)) is None:
-                tx.session.add(UnitResponsible(unit_id=found.id, person_id=person_id))
-
-        await self.writer.run(write)
+    async def add_responsible_in(
+        self, tx: Transaction, unit: str, person_id: int, since: date | None = None
+    ) -> None:
+        """Name a person responsible inside the caller's transaction, again if their term ended."""
+        found = await find_unit(tx.session, unit)
+        if await tx.session.get(Person, person_id) is None:
+            raise UnitNotFound(f"no person has the id {person_id}")
+        row = await tx.session.get(UnitResponsible, (found.id, person_id))
+        if row is None:
+            tx.session.add(UnitResponsible(unit_id=found.id, person_id=person_id, since=since))
+        elif row.until is not None:
+            row.since, row.until = since, None
 
     async def responsibles(self, unit: str) -> list[PersonInfo]:
         async with self.sessions() as session:
             found = await find_unit(session, unit)
             ids = set(
                 await session.scalars(
-                    select(UnitResponsible.person_id).where(UnitResponsible.unit_id == found.id)
+                    select(UnitResponsible.person_id).where(
+                        UnitResponsible.unit_id == found.id, UnitResponsible.until.is_(None)
+                    )
                 )
             )
         return [person for person in await self.people() if person.id in ids]
@@ -358,6 +366,7 @@ class Directory:
                     IssuedAddress,
                     (IssuedAddress.person_id == Person.id) & (IssuedAddress.state == "live"),
                 )
+                .where(Person.left_on.is_(None))
                 .order_by(Person.is_leader.desc(), Person.rank, Person.given, Person.id)
             )
             if unit is not None:
