@@ -108,12 +108,14 @@ class Accounts:
         display_name: str = "",
         kind: str = "personal",
         must_change_password: bool = False,
+        default_folders: bool = True,
     ) -> AccountInfo:
         """Create an account with its default folders inside the caller's transaction.
 
         For callers that create accounts together with other rows, all or nothing (the
         directory's bulk import). An empty `password_hash` makes an account nobody can log
-        in to until a password is set, as for agency mailboxes.
+        in to until a password is set, as for agency mailboxes. Without `default_folders`
+        the account has no folders at all, which suits an old address that only forwards.
         """
         address = self.check_address(address)
         if kind not in ACCOUNT_KINDS:
@@ -143,7 +145,8 @@ class Accounts:
             tx.session.add(
                 PasswordHistory(account_id=account.id, password_hash=password_hash, created_at=now)
             )
-        await self.store.create_default_folders(tx, account.id)
+        if default_folders:
+            await self.store.create_default_folders(tx, account.id)
         return info(account)
 
     async def add_many(

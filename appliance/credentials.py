@@ -113,26 +113,40 @@ class Credentials:
     ) -> None:
         new_hash = await asyncio.to_thread(hash_password, password)
         now = self.clock.now()
-
-        async def write(tx: Transaction) -> None:
-            account = await tx.session.get_one(Account, account_id)
-            tx.session.add(
-                PasswordHistory(account_id=account_id, password_hash=new_hash, created_at=now)
+        await self.writer.run(
+            lambda tx: self.store_password_in(
+                tx, account_id, new_hash, now, must_change=must_change, revoke=revoke
             )
-            account.password_hash = new_hash
-            account.password_changed_at = now
-            account.must_change_password = must_change
-            if revoke:
-                await tx.session.execute(
-                    delete(WebSession).where(WebSession.account_id == account_id)
-                )
-                await tx.session.execute(
-                    update(AppPassword)
-                    .where(AppPassword.account_id == account_id, AppPassword.revoked_at.is_(None))
-                    .values(revoked_at=now)
-                )
+        )
 
-        await self.writer.run(write)
+    async def store_password_in(
+        self,
+        tx: Transaction,
+        account_id: int,
+        new_hash: str,
+        now: datetime,
+        *,
+        must_change: bool,
+        revoke: bool = False,
+    ) -> None:
+        """Store a password hash inside the caller's transaction, as `reset_password` does.
+
+        With `revoke`, the account's web sessions end and its app passwords are revoked.
+        """
+        account = await tx.session.get_one(Account, account_id)
+        tx.session.add(
+            PasswordHistory(account_id=account_id, password_hash=new_hash, created_at=now)
+        )
+        account.password_hash = new_hash
+        account.password_changed_at = now
+        account.must_change_password = must_change
+        if revoke:
+            await tx.session.execute(delete(WebSession).where(WebSession.account_id == account_id))
+            await tx.session.execute(
+                update(AppPassword)
+                .where(AppPassword.account_id == account_id, AppPassword.revoked_at.is_(None))
+                .values(revoked_at=now)
+            )
 
     # TOTP
 
@@ -178,20 +192,19 @@ class Credentials:
         return codes
 
     async def disable_totp(self, account_id: int, client: str, by: str = "") -> None:
-        async def write(tx: Transaction) -> str:
-            account = await tx.session.get_one(Account, account_id)
-            account.totp_enabled = False
-            account.totp_secret = None
-            account.totp_last_step = None
-            await tx.session.execute(
-                delete(RecoveryCode).where(RecoveryCode.account_id == account_id)
-            )
-            return account.address
-
-        address = await self.writer.run(write)
+        address = await self.writer.run(lambda tx: self.clear_totp_in(tx, account_id))
         await self.audit.record(
             "totp_disabled", account=address, client=client, outcome="ok", detail=by
         )
+
+    async def clear_totp_in(self, tx: Transaction, account_id: int) -> str:
+        """Turn TOTP off and drop the recovery codes in the caller's transaction."""
+        account = await tx.session.get_one(Account, account_id)
+        account.totp_enabled = False
+        account.totp_secret = None
+        account.totp_last_step = None
+        await tx.session.execute(delete(RecoveryCode).where(RecoveryCode.account_id == account_id))
+        return account.address
 
     async def verify_second_factor(self, account_id: int, code: str, client: str) -> bool:
         """Check a TOTP code or an unused recovery code; either works only once."""
