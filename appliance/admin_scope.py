@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from appliance.admin_units import account_units, descendants, unit_tree
+from appliance.admin_units import UNIT_ADMIN_PREFIX, account_units, descendants, unit_tree
 from appliance.audit import Audit
 from appliance.clock import Clock
 from appliance.errors import OutOfScope
@@ -21,7 +21,9 @@ from appliance.models import Account, Unit
 from appliance.password_policy import ADMIN_KINDS
 from appliance.store.writer import Writer
 
-UNIT_ADMIN_PREFIX = "admin."
+
+class CentreOnly(OutOfScope):
+    """Only a centre admin may do this."""
 
 
 @dataclass(frozen=True)
@@ -88,7 +90,12 @@ class AdminScope:
         return await session.scalar(select(Unit.id).where(Unit.mailbox == mailbox))
 
     async def refuse(
-        self, admin: AdminIdentity, action: str, target: str, client: str
+        self,
+        admin: AdminIdentity,
+        action: str,
+        target: str,
+        client: str,
+        error: type[OutOfScope] = OutOfScope,
     ) -> OutOfScope:
         """Audit a refusal and return the error for the caller to raise."""
         await self.audit.record(
@@ -99,7 +106,7 @@ class AdminScope:
             outcome="refused",
             detail=f"{action} {target}".strip(),
         )
-        return OutOfScope(f"{admin.address} may not {action} {target}".strip())
+        return error(f"{admin.address} may not {action} {target}".strip())
 
     async def target(
         self, admin: AdminIdentity, account_id: int, action: str, client: str, *, view: bool = False
@@ -135,9 +142,9 @@ class AdminScope:
     async def require_centre(
         self, admin: AdminIdentity, action: str, client: str, target: str = ""
     ) -> None:
-        """Raise OutOfScope (audited) unless `admin` is a centre admin."""
+        """Raise CentreOnly (audited) unless `admin` is a centre admin."""
         if not admin.is_centre:
-            raise await self.refuse(admin, action, target, client)
+            raise await self.refuse(admin, action, target, client, CentreOnly)
 
     async def visible_accounts(self, admin: AdminIdentity) -> dict[int, int | None]:
         """Return the unit of every account the admin may see, by account id."""

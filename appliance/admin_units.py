@@ -2,8 +2,9 @@
 
 An account belongs to a unit when a directory person with that account is filed in the
 unit, when its address is the unit's own mailbox, or when its local part was issued for
-the unit or for a person of the unit (the `issued_addresses` table). The first of these
-that applies wins, so an account maps to exactly one unit or to none.
+the unit or for a person of the unit (the `issued_addresses` table). A unit's IT admin,
+`admin.<unit mailbox>`, belongs to that unit. The first of these that applies wins, so
+an account maps to exactly one unit or to none.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from appliance.models import Account, IssuedAddress, Person, Unit
+
+UNIT_ADMIN_PREFIX = "admin."  # a unit's IT admin is admin.<unit mailbox>@domain
 
 
 async def unit_tree(session: AsyncSession) -> dict[int, list[int]]:
@@ -60,7 +63,10 @@ async def account_units(
     for account_id, address in await session.execute(accounts):
         if account_id in found or not address.endswith(suffix):
             continue
-        owner = by_local.get(address[: -len(suffix)])
+        local = address[: -len(suffix)]
+        owner = by_local.get(local)
+        if owner is None and local.startswith(UNIT_ADMIN_PREFIX):
+            owner = by_local.get(local[len(UNIT_ADMIN_PREFIX) :])
         if owner is not None:
             found[account_id] = owner
     return found
