@@ -30,7 +30,8 @@ from admin.paths import STATIC
 from admin.render import make_environment, render, request_translator
 from admin.session import SESSION_COOKIE, CsrfRejected, LoginRequired, clear_cookie
 from admin.state import Console, console
-from admin.views import auth, dashboard
+from admin.views import accounts, auth, dashboard
+from appliance.admin_scope import CentreOnly
 from appliance.core import Core
 from appliance.errors import OutOfScope
 
@@ -58,6 +59,17 @@ def console_routes() -> list[BaseRoute]:
         Route("/login/continue", auth.login_continue, methods=["POST"]),
         Route("/logout", auth.logout, methods=["POST"]),
         Route("/lang/{language}", auth.choose_language),
+        Route("/accounts", accounts.accounts_page),
+        Route("/accounts/{account_id:int}", accounts.account_page),
+        Route("/accounts/{account_id:int}/reset", accounts.reset_password, methods=["POST"]),
+        Route("/accounts/{account_id:int}/lock", accounts.lock, methods=["POST"]),
+        Route(
+            "/accounts/{account_id:int}/unlock-request", accounts.request_unlock, methods=["POST"]
+        ),
+        Route("/accounts/{account_id:int}/quota", accounts.set_quota, methods=["POST"]),
+        Route("/accounts/{account_id:int}/bulk-sender", accounts.set_bulk_sender, methods=["POST"]),
+        Route("/accounts/{account_id:int}/totp-off", accounts.disable_totp, methods=["POST"]),
+        Route("/handover/{key}", accounts.handover_slip),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
 
@@ -74,6 +86,7 @@ def create_admin_app(core: Core) -> Starlette:
         exception_handlers={
             LoginRequired: login_required,
             CsrfRejected: csrf_rejected,
+            CentreOnly: centre_only,
             OutOfScope: out_of_scope,
             HTTPException: http_error,
             Exception: server_error,
@@ -110,6 +123,14 @@ async def out_of_scope(request: Request, error: Exception) -> Response:
     t = request_translator(request)
     return render(
         request, "error.html", status=404, title=t("not_found_title"), text=t("not_found_text")
+    )
+
+
+async def centre_only(request: Request, error: Exception) -> Response:
+    """Answer 403 for an action only centre admins may take; the core audited the refusal."""
+    t = request_translator(request)
+    return render(
+        request, "error.html", status=403, title=t("forbidden_title"), text=t("forbidden_text")
     )
 
 

@@ -7,8 +7,8 @@ but separate, because the admin console does not import the webmail.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 import datetime as dt
+from dataclasses import dataclass
 
 import babel.dates
 import babel.numbers
