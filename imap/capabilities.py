@@ -16,6 +16,9 @@ AFTER_LOGIN = (
     "LIST-EXTENDED",
     "SPECIAL-USE",
     "STATUS=SIZE",
+    "QUOTA",
+    "QUOTA=RES-STORAGE",
+    "QUOTA=RES-MESSAGE",
 )
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from appliance.errors import OverQuota
 from appliance.models import Account, Expunged, Folder, Message
-from appliance.store.types import MessageInfo
+from appliance.store.types import MAX_MESSAGES, MessageInfo
 
 
 def flags_text(flags: Iterable[str]) -> str:
@@ -38,6 +38,8 @@ def info(row: Message) -> MessageInfo:
 
 def charge(account: Account, size: int, count: int = 1) -> None:
     """Add `size` bytes to the account's usage, or raise OverQuota if it would not fit."""
+    if count > 0 and account.message_count + count > MAX_MESSAGES:
+        raise OverQuota(f"Mailbox {account.address} holds the most messages allowed.")
     if size > 0 and account.used_bytes + size > account.quota_bytes:
         raise OverQuota(
             f"Mailbox {account.address} is full: {account.used_bytes} of "
@@ -90,17 +92,21 @@ async def select_uids(session: AsyncSession, folder_id: int, uids: Sequence[int]
     return rows
 
 
+def updated_flags(current: frozenset[str], mode: str, flags: frozenset[str]) -> frozenset[str]:
+    """Return the flags after a STORE of `flags` by mode ("set", "add" or "remove")."""
+    if mode == "set":
+        return flags
+    if mode == "add":
+        return current | flags
+    if mode == "remove":
+        return current - flags
+    raise ValueError(f"unknown flag mode {mode!r}")
+
+
 def apply_flags(row: Message, mode: str, flags: frozenset[str]) -> bool:
     """Change a row's flags by STORE mode ("set", "add" or "remove"); tell whether it changed."""
     current = flags_set(row.flags)
-    if mode == "set":
-        updated = flags
-    elif mode == "add":
-        updated = current | flags
-    elif mode == "remove":
-        updated = current - flags
-    else:
-        raise ValueError(f"unknown flag mode {mode!r}")
+    updated = updated_flags(current, mode, flags)
     if updated == current:
         return False
     row.flags = flags_text(updated)

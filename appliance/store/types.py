@@ -19,6 +19,9 @@ DEFAULT_FOLDERS: tuple[tuple[str, str | None], ...] = (
 
 HIERARCHY_SEPARATOR = "/"
 
+# Messages one mailbox may hold, the MESSAGE resource of the IMAP QUOTA extension (RFC 9208).
+MAX_MESSAGES = 1_000_000
+
 
 @dataclass(frozen=True)
 class FolderInfo:

@@ -93,6 +93,7 @@ from imap.commands import (  # noqa: E402
     mailboxes,
     messages,
     nonauth,
+    quota,
     search,
 )
 
@@ -108,5 +109,6 @@ __all__ = [
     "mailboxes",
     "messages",
     "nonauth",
+    "quota",
     "search",
 ]

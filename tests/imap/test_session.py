@@ -10,7 +10,7 @@ from tests.imap.transcript import LOGIN, PASSWORD, check, converse, run_transcri
 PLAIN = base64.b64encode(f"\0an.nguyen@hue.gov.vn\0{PASSWORD}".encode()).decode()
 AFTER_LOGIN = (
     "IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE NAMESPACE UIDPLUS MOVE UNSELECT CHILDREN "
-    "LIST-EXTENDED SPECIAL-USE STATUS=SIZE"
+    "LIST-EXTENDED SPECIAL-USE STATUS=SIZE QUOTA QUOTA=RES-STORAGE QUOTA=RES-MESSAGE"
 )
 
 
