@@ -30,7 +30,7 @@ from admin.paths import STATIC
 from admin.render import make_environment, render, request_translator
 from admin.session import SESSION_COOKIE, CsrfRejected, LoginRequired, clear_cookie
 from admin.state import Console, console
-from admin.views import accounts, auth, dashboard, unlocks
+from admin.views import accounts, audit, auth, dashboard, unlocks
 from appliance.admin_scope import CentreOnly
 from appliance.core import Core
 from appliance.errors import OutOfScope
@@ -71,6 +71,7 @@ def console_routes() -> list[BaseRoute]:
         Route("/accounts/{account_id:int}/totp-off", accounts.disable_totp, methods=["POST"]),
         Route("/handover/{key}", accounts.handover_slip),
         Route("/unlocks", unlocks.unlocks_page),
+        Route("/audit", audit.audit_page),
         Route("/unlocks/{request_id:int}/approve", unlocks.approve, methods=["POST"]),
         Route("/unlocks/{request_id:int}/reject", unlocks.reject, methods=["POST"]),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),

@@ -12,8 +12,10 @@ from html import unescape
 import httpx
 import pyotp
 import pytest
+from sqlalchemy import select
 
 from appliance.directory.records import PersonInput
+from appliance.models import AuditEntry
 from tests.harness import DEFAULT_PASSWORD, RunningAppliance
 
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]*)"')
@@ -166,3 +168,19 @@ def centre(client: AdminClient, city: City) -> AdminClient:
 def skhcn_admin(client: AdminClient, city: City) -> AdminClient:
     client.login(SKHCN_ADMIN)
     return client
+
+
+SLIP_PASSWORD = re.compile(r'<span class="secret" id="slip-password">([^<]+)</span>')
+
+
+def audit_rows(appliance: RunningAppliance, event: str) -> list[AuditEntry]:
+    """Return the audit entries of one event, oldest first."""
+
+    async def read() -> list[AuditEntry]:
+        async with appliance.core.sessions() as session:
+            rows = await session.scalars(
+                select(AuditEntry).where(AuditEntry.event == event).order_by(AuditEntry.id)
+            )
+            return list(rows)
+
+    return appliance.call(read)

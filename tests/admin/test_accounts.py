@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import re
 
-from tests.admin.conftest import SKHCN_ADMIN, AdminClient, City, enable_totp
-from tests.admin.test_login import audit_rows
+from tests.admin.conftest import (
+    SKHCN_ADMIN,
+    SLIP_PASSWORD,
+    AdminClient,
+    City,
+    audit_rows,
+    enable_totp,
+)
 from tests.harness import RunningAppliance
-
-SLIP_PASSWORD = re.compile(r'<span class="secret" id="slip-password">([^<]+)</span>')
 
 
 def listed(page: str) -> list[str]:

@@ -5,32 +5,20 @@ from __future__ import annotations
 import re
 
 import pyotp
-from sqlalchemy import select
 
-from appliance.models import AuditEntry
 from tests.admin.conftest import (
     ADMIN_PASSWORD,
     CENTRE,
     SKHCN_ADMIN,
     AdminClient,
     City,
+    audit_rows,
     fresh_code,
     token_in,
 )
 from tests.harness import DEFAULT_PASSWORD, RunningAppliance
 
 SECRET_TEXT = re.compile(r'<code id="totp-secret">([A-Z2-7 ]+)</code>')
-
-
-def audit_rows(appliance: RunningAppliance, event: str) -> list[AuditEntry]:
-    async def read() -> list[AuditEntry]:
-        async with appliance.core.sessions() as session:
-            rows = await session.scalars(
-                select(AuditEntry).where(AuditEntry.event == event).order_by(AuditEntry.id)
-            )
-            return list(rows)
-
-    return appliance.call(read)
 
 
 def test_login_page_vietnamese_by_default(client: AdminClient) -> None:

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.admin.conftest import STC_ADMIN, AdminClient, City
-from tests.admin.test_login import audit_rows
+from tests.admin.conftest import STC_ADMIN, AdminClient, City, audit_rows
 from tests.harness import DEFAULT_PASSWORD, RunningAppliance
 
 

@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import re
 
-from tests.admin.conftest import CENTRE, SKHCN_ADMIN, STC_ADMIN, AdminClient, City
-from tests.admin.test_login import audit_rows
-from tests.admin.test_accounts import SLIP_PASSWORD
+from tests.admin.conftest import (
+    CENTRE,
+    SKHCN_ADMIN,
+    SLIP_PASSWORD,
+    STC_ADMIN,
+    AdminClient,
+    City,
+    audit_rows,
+)
 from tests.harness import RunningAppliance
 
 
