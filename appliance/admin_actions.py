@@ -231,6 +231,10 @@ class AdminActions:
 
     # Centre settings
 
+    async def forwarding_allowlist(self, admin: AdminIdentity, client: str) -> tuple[str, ...]:
+        await self.scope.require_centre(admin, "view_settings", client)
+        return await self.forwarding.allowlist()
+
     async def set_forwarding_allowlist(
         self, admin: AdminIdentity, text: str, client: str
     ) -> list[Rule]:
