@@ -30,7 +30,7 @@ from admin.paths import STATIC
 from admin.render import make_environment, render, request_translator
 from admin.session import SESSION_COOKIE, CsrfRejected, LoginRequired, clear_cookie
 from admin.state import Console, console
-from admin.views import accounts, audit, auth, dashboard, unlocks
+from admin.views import accounts, audit, auth, dashboard, settings, unlocks
 from appliance.admin_scope import CentreOnly
 from appliance.core import Core
 from appliance.errors import OutOfScope
@@ -72,6 +72,8 @@ def console_routes() -> list[BaseRoute]:
         Route("/handover/{key}", accounts.handover_slip),
         Route("/unlocks", unlocks.unlocks_page),
         Route("/audit", audit.audit_page),
+        Route("/settings", settings.settings_page),
+        Route("/settings/forwarding", settings.save_allowlist, methods=["POST"]),
         Route("/unlocks/{request_id:int}/approve", unlocks.approve, methods=["POST"]),
         Route("/unlocks/{request_id:int}/reject", unlocks.reject, methods=["POST"]),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
