@@ -24,6 +24,8 @@ from appliance.admin_queries import (
 from appliance.admin_scope import AdminIdentity, AdminScope, Target
 from appliance.admin_units import descendants, unit_tree
 from appliance.credentials import Credentials
+from appliance.directory.bulk import Created
+from appliance.directory.importing import Proposal, SourceRow
 from appliance.directory.queries import unit_info
 from appliance.directory.records import UnitInfo
 from appliance.directory.service import Directory
@@ -228,6 +230,62 @@ class AdminActions:
             if request.id == request_id:
                 return request.account
         return ""
+
+    # Staff list import
+
+    async def plan_import(
+        self, admin: AdminIdentity, rows: list[SourceRow], unit: str | None, client: str
+    ) -> list[Proposal]:
+        """Dry-run a staff list; a unit admin may import only into their own units."""
+        unit = await self._import_unit(admin, rows, unit, client)
+        return await self.directory.plan_import(rows, unit)
+
+    async def apply_import(
+        self, admin: AdminIdentity, rows: list[SourceRow], unit: str | None, client: str
+    ) -> list[Created]:
+        """Create every new person of a staff list, all or nothing; audit the import."""
+        unit = await self._import_unit(admin, rows, unit, client)
+        created = await self.directory.apply_import(rows, unit)
+        await self.scope.audit.record(
+            "directory_import",
+            account=admin.address,
+            client=client,
+            service="admin",
+            outcome="ok",
+            detail=f"{len(created)} accounts created in {unit or 'the units of the file'}",
+        )
+        return created
+
+    async def _import_unit(
+        self, admin: AdminIdentity, rows: list[SourceRow], unit: str | None, client: str
+    ) -> str | None:
+        """Return the default unit of the import after checking every row's unit is in scope.
+
+        A unit admin's import defaults to their own unit. Rows naming an unknown unit are
+        left to the plan, which reports them as problems.
+        """
+        unit = (unit or "").strip().lower() or None
+        if admin.is_centre:
+            return unit
+        async with self.sessions() as session:
+            by_mailbox = {
+                mailbox: unit_id
+                for mailbox, unit_id in await session.execute(
+                    select(Unit.mailbox, Unit.id).where(Unit.mailbox.is_not(None))
+                )
+            }
+            own = await session.get(Unit, admin.unit_id) if admin.unit_id is not None else None
+        if unit is None and own is not None:
+            unit = own.mailbox
+        named = {(row.values.get("unit") or unit or "").strip().lower() for row in rows}
+        outside = sorted(
+            name for name in named if name in by_mailbox and by_mailbox[name] not in admin.unit_ids
+        )
+        if unit is not None and unit in by_mailbox and by_mailbox[unit] not in admin.unit_ids:
+            outside = sorted({*outside, unit})
+        if outside:
+            raise await self.scope.refuse(admin, "import_into", ", ".join(outside), client)
+        return unit
 
     # Centre settings
 
