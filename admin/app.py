@@ -30,7 +30,7 @@ from admin.paths import STATIC
 from admin.render import make_environment, render, request_translator
 from admin.session import SESSION_COOKIE, CsrfRejected, LoginRequired, clear_cookie
 from admin.state import Console, console
-from admin.views import accounts, audit, auth, dashboard, settings, unlocks
+from admin.views import accounts, audit, auth, dashboard, imports, settings, unlocks
 from appliance.admin_scope import CentreOnly
 from appliance.core import Core
 from appliance.errors import OutOfScope
@@ -73,6 +73,10 @@ def console_routes() -> list[BaseRoute]:
         Route("/unlocks", unlocks.unlocks_page),
         Route("/audit", audit.audit_page),
         Route("/settings", settings.settings_page),
+        Route("/import", imports.import_page),
+        Route("/import/preview", imports.preview, methods=["POST"]),
+        Route("/import/apply", imports.apply, methods=["POST"]),
+        Route("/import/list/{key}", imports.download_list),
         Route("/settings/forwarding", settings.save_allowlist, methods=["POST"]),
         Route("/unlocks/{request_id:int}/approve", unlocks.approve, methods=["POST"]),
         Route("/unlocks/{request_id:int}/reject", unlocks.reject, methods=["POST"]),

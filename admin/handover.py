@@ -11,19 +11,22 @@ from __future__ import annotations
 import secrets
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 LIFETIME = 15 * 60.0  # seconds
 
 
 @dataclass(frozen=True)
 class Handover:
-    """One secret waiting to be shown. `kind` is "slip" or "list"."""
+    """One secret waiting to be shown: a "slip", an import's password "list", or the rows
+    of an import "plan" waiting to be applied (in `payload`)."""
 
     session_id: str
     kind: str
     address: str
     secret: str
     extra: dict[str, str] = field(default_factory=dict)
+    payload: Any = None
 
 
 class HandoverStore:
