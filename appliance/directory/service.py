@@ -233,6 +233,26 @@ class Directory:
         give `address` instead (its local part); it must be `<name>.<agency>` and free,
         and `override_by` records who chose it.
         """
+        return await self.writer.run(
+            lambda tx: self.add_person_in(
+                tx,
+                person,
+                address=address,
+                override_by=override_by,
+                override_reason=override_reason,
+            )
+        )
+
+    async def add_person_in(
+        self,
+        tx: Transaction,
+        person: PersonInput,
+        *,
+        address: str | None = None,
+        override_by: str | None = None,
+        override_reason: str = "",
+    ) -> NewAccount:
+        """Do what `add_person` does, inside the caller's transaction."""
         if address is not None and not override_by:
             raise ValueError("an explicit address needs override_by, the admin who chose it")
         refusal = mailbox_refusal(
@@ -242,25 +262,19 @@ class Directory:
             raise MailboxRefused(f"{person.full_name}: no personal mailbox: {refusal}")
         password = generate_password()
         password_hash = hash_generated_password(password)
-
-        async def write(tx: Transaction) -> NewAccount:
-            taken = await taken_local_parts(tx.session, self.domain)
-            unit = await find_unit(tx.session, person.unit)
-            agency = (await agency_of(tx.session, unit)).mailbox or ""
-            if address is None:
-                candidate = naming.person_local_part(
-                    person.family, person.middle, person.given, agency
-                )
-                local = naming.next_free(candidate, taken)
-            else:
-                local = self._check_override(address, agency, taken)
-            new = await self.insert_person(
-                tx, person, local, password, password_hash, override_by, override_reason
-            )
-            await bump_generation(tx.session)
-            return new
-
-        return await self.writer.run(write)
+        taken = await taken_local_parts(tx.session, self.domain)
+        unit = await find_unit(tx.session, person.unit)
+        agency = (await agency_of(tx.session, unit)).mailbox or ""
+        if address is None:
+            candidate = naming.person_local_part(person.family, person.middle, person.given, agency)
+            local = naming.next_free(candidate, taken)
+        else:
+            local = self._check_override(address, agency, taken)
+        new = await self.insert_person(
+            tx, person, local, password, password_hash, override_by, override_reason
+        )
+        await bump_generation(tx.session)
+        return new
 
     async def insert_person(
         self,

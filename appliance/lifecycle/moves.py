@@ -59,34 +59,36 @@ class MailboxMoves:
 
     async def start(self, source_id: int, target_id: int, prefix: str, by: str) -> int:
         """Record a move of every message of `source_id` into `target_id`; return its id."""
+        return await self.writer.run(partial(self.start_in, source_id, target_id, prefix, by))
+
+    async def start_in(
+        self, source_id: int, target_id: int, prefix: str, by: str, tx: Transaction
+    ) -> int:
+        """Record a move inside the caller's transaction; nothing moves until `run`."""
         if source_id == target_id:
             raise MoveError("A mailbox cannot be moved into itself.")
         if prefix:
             folders.check_name(prefix)
         now = self.clock.now()
-
-        async def write(tx: Transaction) -> int:
-            total = await tx.session.scalar(
-                select(func.count(Message.id))
-                .join(Folder, Folder.id == Message.folder_id)
-                .where(Folder.account_id == source_id)
-            )
-            row = MailboxMove(
-                source_account_id=source_id,
-                target_account_id=target_id,
-                prefix=prefix,
-                total=total or 0,
-                moved=0,
-                state="running",
-                started_by=by,
-                started_at=now,
-                updated_at=now,
-            )
-            tx.session.add(row)
-            await tx.session.flush()
-            return row.id
-
-        return await self.writer.run(write)
+        total = await tx.session.scalar(
+            select(func.count(Message.id))
+            .join(Folder, Folder.id == Message.folder_id)
+            .where(Folder.account_id == source_id)
+        )
+        row = MailboxMove(
+            source_account_id=source_id,
+            target_account_id=target_id,
+            prefix=prefix,
+            total=total or 0,
+            moved=0,
+            state="running",
+            started_by=by,
+            started_at=now,
+            updated_at=now,
+        )
+        tx.session.add(row)
+        await tx.session.flush()
+        return row.id
 
     async def run(
         self, move_id: int, batch_size: int = BATCH_SIZE, max_batches: int | None = None
