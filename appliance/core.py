@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from appliance.accounts import Accounts
 from appliance.admin_actions import AdminActions
@@ -17,6 +18,10 @@ from appliance.db import make_engine, make_sessionmaker
 from appliance.delivery import Delivery
 from appliance.directory.service import Directory
 from appliance.forwarding import Forwarding
+from appliance.lifecycle.events import Lifecycle
+from appliance.lifecycle.moves import MailboxMoves
+from appliance.lifecycle.requests import Requests
+from appliance.lifecycle.retention import Retention
 from appliance.locks import Locks
 from appliance.migrate import upgrade
 from appliance.notifications import Notifier
@@ -100,6 +105,27 @@ class Core:
             self.sending_rate,
             self.forwarding,
             self.directory,
+        )
+        self.retention = Retention(
+            self.sessions, self.writer, self.audit, timedelta(days=settings.retention_days)
+        )
+        self.moves = MailboxMoves(self.sessions, self.writer, self.hub, self.clock)
+        self.lifecycle = Lifecycle(
+            self.sessions,
+            self.writer,
+            self.clock,
+            self.audit,
+            self.directory,
+            self.accounts,
+            self.credentials,
+            self.moves,
+            self.retention,
+            self.blobs,
+            settings.data_dir / "exports",
+            settings.domain,
+        )
+        self.requests = Requests(
+            self.sessions, self.writer, self.clock, self.audit, self.admin_scope, self.lifecycle
         )
 
     async def _delivery_refusal(self, rule: str, address: str) -> None:
