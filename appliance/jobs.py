@@ -19,6 +19,9 @@ def register_jobs(core: Core) -> None:
     """Add every lifecycle job to the core's scheduler."""
     core.scheduler.add("lock_inactive", HOURLY, core.locks.lock_inactive)
     core.scheduler.add("warn_password_expiry", HOURLY, core.locks.warn_password_expiry)
+    core.scheduler.add("run_lifecycle_events", HOURLY, core.lifecycle.run_due_events)
+    core.scheduler.add("end_forwarding", HOURLY, core.lifecycle.end_forwarding)
+    core.scheduler.add("purge_revoked", DAILY, core.retention.purge)
 
     async def collect_blobs(_now: datetime) -> str:
         async with core.sessions() as session:

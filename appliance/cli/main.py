@@ -12,6 +12,7 @@ from pathlib import Path
 from appliance.accounts import ACCOUNT_KINDS
 from appliance.cli import backup as backup_cli
 from appliance.cli import dns as dns_cli
+from appliance.cli import lifecycle as lifecycle_cli
 from appliance.cli.directory import add_parser as add_directory_parser
 from appliance.cli.directory import run_directory
 from appliance.config import Settings, load_settings
@@ -69,6 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--generate", action="store_true", help="generate a password and print it once"
     )
     add_directory_parser(commands)
+    lifecycle_cli.add_parser(commands)
     backup_cli.add_parser(commands)
     dns_cli.add_parser(commands)
     return parser
@@ -176,6 +178,9 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(backup_cli.run(settings, args))
         if args.command == "directory":
             return asyncio.run(with_core(settings, lambda core: run_directory(core, args)))
+        if args.command in lifecycle_cli.COMMANDS:
+            run = lifecycle_cli.run_lifecycle
+            return asyncio.run(with_core(settings, lambda core: run(core, args)))
         return asyncio.run(run_account(settings, args))
     except ApplianceError as error:
         print(f"error: {error.message}", file=sys.stderr)
