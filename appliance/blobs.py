@@ -9,6 +9,7 @@ An unreferenced blob (left by a crash between the write and the commit) is remov
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import secrets
 import time
@@ -105,12 +106,20 @@ class FileBlobStore:
         probe.write_bytes(b"")
         probe.unlink(missing_ok=True)
 
-    def clear_temporary(self) -> int:
-        """Remove half-written temporary files left by a crash; return how many."""
+    def clear_temporary(self, min_age: float = 0.0) -> int:
+        """Remove half-written temporary files left by a crash; return how many.
+
+        With `min_age` (seconds), only older files go: another node sharing the folder may
+        be writing the newer ones right now.
+        """
         count = 0
+        cutoff = time.time() - min_age
         for leftover in (self.root / "tmp").iterdir():
-            leftover.unlink()
-            count += 1
+            with contextlib.suppress(FileNotFoundError):
+                if min_age and leftover.stat().st_mtime > cutoff:
+                    continue
+                leftover.unlink()
+                count += 1
         return count
 
 

@@ -25,7 +25,7 @@ from appliance.lifecycle.retention import Retention
 from appliance.locks import Locks
 from appliance.migrate import upgrade
 from appliance.notifications import Notifier
-from appliance.notify import ChangeHub
+from appliance.notify import make_change_hub
 from appliance.quota_warnings import QuotaWarnings
 from appliance.reports import Reports
 from appliance.scheduler import Scheduler
@@ -48,7 +48,7 @@ class Core:
         self.sessions = make_sessionmaker(self.engine)
         self.writer = Writer(self.sessions)
         self.blobs = FileBlobStore(settings.blob_dir)
-        self.hub = ChangeHub()
+        self.hub = make_change_hub(settings.database)
         self.store = MailStore(
             self.sessions, self.writer, self.blobs, self.hub, self.clock, settings.max_message_size
         )
@@ -141,14 +141,18 @@ class Core:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         core = cls(settings, clock)
         await upgrade(core.engine)
-        removed = core.blobs.clear_temporary()
+        # Other nodes may share a blob folder only with a shared (PostgreSQL) database.
+        shared = not settings.database.startswith("sqlite")
+        removed = core.blobs.clear_temporary(min_age=3600.0 if shared else 0.0)
         if removed:
             log.info("removed %d half-written blob files left by an earlier stop", removed)
         core.writer.start()
+        await core.hub.start()
         return core
 
     async def close(self) -> None:
         """Finish pending writes and release the database."""
         await self.scheduler.stop()
         await self.writer.stop()
+        await self.hub.stop()
         await self.engine.dispose()

@@ -56,3 +56,18 @@ class ChangeHub:
     def publish(self, folder_id: int) -> None:
         for watcher in list(self._watchers.get(folder_id, ())):
             watcher.notify()
+
+    async def start(self) -> None:
+        """Start delivering changes from other processes; nothing to do in one process."""
+
+    async def stop(self) -> None:
+        """Stop what `start` started."""
+
+
+def make_change_hub(database_url: str) -> ChangeHub:
+    """Return an in-process hub, or one that also reaches other nodes on PostgreSQL."""
+    if database_url.startswith("postgresql"):
+        from appliance.notify_pg import PostgresChangeHub
+
+        return PostgresChangeHub(database_url)
+    return ChangeHub()
