@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from appliance.config import Settings
+from tests import postgres
 from tests.harness import RunningAppliance, running_appliance
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
@@ -32,3 +34,32 @@ def appliance(tmp_path: Path) -> Iterator[RunningAppliance]:
     """A running appliance with no accounts, on ports chosen by the kernel."""
     with running_appliance(tmp_path / "data") as running:
         yield running
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "embedded_default: test the SQLite default, even on a PostgreSQL run"
+    )
+
+
+@pytest.fixture(autouse=True)
+def postgres_default_database(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
+    """On a PostgreSQL run, make the test database the default instead of a SQLite file.
+
+    Settings without a database_url then name the test database, in this process and, via
+    APPLIANCE_DATABASE_URL, in every command-line process the test starts.
+    """
+    if not postgres.enabled() or request.node.get_closest_marker("embedded_default"):
+        yield
+        return
+    url = postgres.DEFAULT.get_url()
+    monkeypatch.setenv("APPLIANCE_DATABASE_URL", url)
+    monkeypatch.setattr(
+        Settings, "database", property(lambda settings: settings.database_url or url)
+    )
+    try:
+        yield
+    finally:
+        postgres.DEFAULT.reset()

@@ -7,6 +7,7 @@ import pytest
 from appliance.config import load_settings
 
 
+@pytest.mark.embedded_default
 def test_defaults_are_embedded_ports(tmp_path: Path) -> None:
     settings = load_settings(tmp_path, environ={})
     assert (settings.smtp_port, settings.submission_port, settings.submissions_port) == (

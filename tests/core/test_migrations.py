@@ -4,7 +4,6 @@ from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine
 
 from appliance.config import Settings
 from appliance.core import Core
@@ -13,9 +12,11 @@ from appliance.models import Base
 
 async def test_migrated_schema_matches_models(tmp_path: Path) -> None:
     core = await Core.open(Settings(data_dir=tmp_path))
-    await core.close()
-    engine = create_engine(f"sqlite:///{tmp_path / 'appliance.db'}")
-    with engine.connect() as connection:
-        differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
-    engine.dispose()
+    try:
+        async with core.engine.connect() as connection:
+            differences = await connection.run_sync(
+                lambda sync: compare_metadata(MigrationContext.configure(sync), Base.metadata)
+            )
+    finally:
+        await core.close()
     assert differences == []
