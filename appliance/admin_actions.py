@@ -8,6 +8,7 @@ act outside the admin's units: the check happens in the core, and each refusal i
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import select
 
@@ -34,6 +35,14 @@ from appliance.locks import Locks, UnlockRequestInfo
 from appliance.models import Account, Unit
 from appliance.sending_rate import SendingRate
 from appliance.store.writer import Transaction
+from appliance.unit_reports import (
+    ActivityRow,
+    FrequencyRow,
+    ReviewRow,
+    account_review,
+    activity,
+    login_frequency,
+)
 
 MAX_QUOTA = 1024**4  # 1 TiB: a guard against a typo, far above any real mailbox
 RECENT_REFUSALS = 10
@@ -151,6 +160,27 @@ class AdminActions:
                 await session.scalars(select(Account.address).where(Account.id.in_(visible)))
             )
         return [request for request in requests if request.account in addresses]
+
+    # Reports, over the accounts the admin may see
+
+    async def review_report(self, admin: AdminIdentity, inactive_days: int) -> list[ReviewRow]:
+        visible = await self.scope.visible_accounts(admin)
+        async with self.sessions() as session:
+            return await account_review(session, visible, self.scope.clock.now(), inactive_days)
+
+    async def activity_report(
+        self, admin: AdminIdentity, first: date, last: date
+    ) -> list[ActivityRow]:
+        visible = await self.scope.visible_accounts(admin)
+        async with self.sessions() as session:
+            return await activity(session, visible, first, last)
+
+    async def login_frequency_report(
+        self, admin: AdminIdentity, first: date, last: date
+    ) -> tuple[list[FrequencyRow], int]:
+        visible = await self.scope.visible_accounts(admin)
+        async with self.sessions() as session:
+            return await login_frequency(session, visible, first, last)
 
     # Actions on one account
 
