@@ -30,7 +30,7 @@ from admin.paths import STATIC
 from admin.render import make_environment, render, request_translator
 from admin.session import SESSION_COOKIE, CsrfRejected, LoginRequired, clear_cookie
 from admin.state import Console, console
-from admin.views import accounts, audit, auth, dashboard, imports, settings, unlocks
+from admin.views import accounts, audit, auth, dashboard, imports, reports, settings, unlocks
 from appliance.admin_scope import CentreOnly
 from appliance.core import Core
 from appliance.errors import OutOfScope
@@ -77,6 +77,8 @@ def console_routes() -> list[BaseRoute]:
         Route("/import/preview", imports.preview, methods=["POST"]),
         Route("/import/apply", imports.apply, methods=["POST"]),
         Route("/import/list/{key}", imports.download_list),
+        Route("/reports", reports.reports_page),
+        Route("/reports/{name}.csv", reports.report_csv),
         Route("/settings/forwarding", settings.save_allowlist, methods=["POST"]),
         Route("/unlocks/{request_id:int}/approve", unlocks.approve, methods=["POST"]),
         Route("/unlocks/{request_id:int}/reject", unlocks.reject, methods=["POST"]),
