@@ -7,6 +7,7 @@ from collections import Counter
 from pathlib import Path
 
 from appliance.core import Core
+from appliance.directory.records import PersonInput
 from appliance.lifecycle.moves import MailboxMoves
 from appliance.lifecycle.retention import export_mbox
 from appliance.store.types import AccountInfo
@@ -83,3 +84,25 @@ async def test_export_mbox(core: Core, tmp_path: Path) -> None:
         assert len(box) == 137
     finally:
         box.close()
+
+
+async def test_transfer_move_resumes_exactly_once(core: Core) -> None:
+    await core.directory.add_unit("department", "Sở Khoa học và Công nghệ", abbreviation="skhcn")
+    await core.directory.add_unit("department", "Sở Nội vụ", abbreviation="snv")
+    hired = await core.lifecycle.hire(
+        PersonInput("Nguyễn", "Văn", "An", "skhcn"), by="admin@hue.gov.vn"
+    )
+    old = await core.accounts.get(hired.address)
+    expected = await fill(core, old)
+    moved = await core.lifecycle.transfer(hired.address, "snv", by="admin.snv@hue.gov.vn")
+    assert moved.move_id is not None
+    new = await core.accounts.get(moved.new_address)
+    for _ in range(4):
+        halfway = await core.lifecycle.move_step(moved.move_id, batch_size=25)
+    assert (halfway.total, halfway.moved, halfway.state) == (137, 100, "running")
+    assert await digests_of(core, old) + await digests_of(core, new) == expected
+    while (await core.lifecycle.move_progress(moved.move_id)).state != "done":
+        await core.lifecycle.move_step(moved.move_id, batch_size=25)
+    assert await digests_of(core, new) == expected
+    assert await digests_of(core, old) == Counter()
+    assert (await core.store.quota(new.id)).used_bytes == sum(len(raw) for raw in corpus())

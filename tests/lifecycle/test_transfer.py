@@ -107,7 +107,9 @@ async def test_transfer_to_same_unit_changes_nothing(city: Core) -> None:
     hired = await hire(city, "Nguyễn", "Văn", "An", "skhcn")
     with pytest.raises(LifecycleError) as refused:
         await city.lifecycle.transfer(hired.address, "skhcn", by=BY)
-    assert refused.value.message == "Nguyễn Văn An is already in the unit 'Sở Khoa học và Công nghệ'"
+    assert (
+        refused.value.message == "Nguyễn Văn An is already in the unit 'Sở Khoa học và Công nghệ'"
+    )
     assert await count_rows(city, MailboxMove) == 0
     [entry] = await audit_entries(city, "lifecycle_transfer")
     assert entry.outcome == "refused"
