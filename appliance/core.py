@@ -14,7 +14,7 @@ from appliance.blobs import FileBlobStore
 from appliance.clock import Clock
 from appliance.config import Settings
 from appliance.credentials import Credentials
-from appliance.db import make_engine, make_sessionmaker
+from appliance.db import make_engine, make_sessionmaker, make_writer_engine
 from appliance.delivery import Delivery
 from appliance.directory.service import Directory
 from appliance.forwarding import Forwarding
@@ -47,7 +47,7 @@ class Core:
         self.clock = clock or Clock()
         self.engine = make_engine(settings.database)
         self.sessions = make_sessionmaker(self.engine)
-        self.writer = Writer(self.sessions)
+        self.writer = Writer(self.sessions, make_writer_engine(settings.database))
         self.blobs = FileBlobStore(settings.blob_dir)
         self.hub = make_change_hub(settings.database)
         self.store = MailStore(
