@@ -13,6 +13,7 @@ from functools import partial
 
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
 
 from appliance.blobs import BlobStore
 from appliance.clock import Clock
@@ -21,6 +22,7 @@ from appliance.mime.structure import MessageStructure
 from appliance.models import Account, Expunged, Folder, Message
 from appliance.notify import ChangeHub
 from appliance.store import folders, messages
+from appliance.store import message_rows as rows
 from appliance.store.types import (
     DEFAULT_FOLDERS,
     Changes,
@@ -186,32 +188,33 @@ class MailStore:
         date = internal_date or self.clock.now()
         wanted = frozenset(flags) - {"\\Recent"}
 
-        async def write(tx: Transaction) -> tuple[int, int]:
-            folder = await folders.find(tx.session, account_id, folder_name)
-            account = await tx.session.get_one(Account, account_id)
-            row = await messages.insert(
-                tx.session,
-                account,
-                folder,
-                blob_key=blob_key,
-                size=len(raw),
-                structure=structure,
-                flags=wanted,
-                internal_date=date,
-            )
-            tx.after_commit(lambda: self.hub.publish(folder.id))
-            tx.after_commit(partial(self._added, account_id, folder.name))
-            return folder.uidvalidity, row.uid
+        item = rows.NewMessage(blob_key, len(raw), structure, wanted, date)
+        stored_name = folders.normalize_name(folder_name)
+
+        def write(session: Session) -> tuple[rows.Slot, int]:
+            connection = session.connection()
+            slot = rows.claim(connection, rows.folder_named(account_id, stored_name), 1)
+            if slot is None:
+                raise MailboxNotFound(f"Mailbox does not exist: {folder_name}")
+            rows.charge(connection, account_id, [item.size])
+            [uid] = rows.insert_rows(connection, slot, [item])
+            return slot, uid
 
         try:
-            return await self.writer.run(write)
+            slot, uid = await self.writer.run_sync(write, self._after_insert)
         except OverQuota:
             await self._refused("quota", account_id)
             raise
+        return slot.uidvalidity, uid
 
     async def _refused(self, rule: str, account_id: int) -> None:
         if self.on_refusal is not None:
             await self.on_refusal(rule, account_id)
+
+    def _after_insert(self, result: tuple[rows.Slot, object]) -> None:
+        slot = result[0]
+        self.hub.publish(slot.folder_id)
+        self._added(slot.account_id, slot.name)
 
     def _added(self, account_id: int, folder_name: str) -> None:
         for hook in self.added_hooks:
@@ -284,79 +287,75 @@ class MailStore:
         """Set, add or remove flags on messages; return every matched message afterwards."""
         wanted = frozenset(flags) - {"\\Recent"}
 
-        async def write(tx: Transaction) -> list[MessageInfo]:
-            folder = await tx.session.get_one(Folder, folder_id)
-            rows = await messages.select_uids(tx.session, folder_id, uids)
-            changed = [row for row in rows if messages.apply_flags(row, mode, wanted)]
-            if changed:
-                folder.highestmodseq += 1
-                for row in changed:
-                    row.modseq = folder.highestmodseq
-                tx.after_commit(lambda: self.hub.publish(folder_id))
-            return [messages.info(row) for row in rows]
+        def write(session: Session) -> tuple[list[MessageInfo], bool]:
+            return rows.store_flags(session.connection(), folder_id, uids, mode, wanted)
 
-        return await self.writer.run(write)
+        infos, _changed = await self.writer.run_sync(
+            write, lambda result: self._publish_if(folder_id, result[1])
+        )
+        return infos
+
+    def _publish_if(self, folder_id: int, changed: bool) -> None:
+        if changed:
+            self.hub.publish(folder_id)
 
     async def expunge(self, folder_id: int, uids: Sequence[int] | None = None) -> list[int]:
         """Remove messages flagged \\Deleted (only among `uids` if given); return their UIDs."""
 
-        async def write(tx: Transaction) -> list[int]:
-            folder = await tx.session.get_one(Folder, folder_id)
-            query = select(Message).where(
-                Message.folder_id == folder_id,
-                Message.flags.contains("\\Deleted", autoescape=True),
+        def write(session: Session) -> tuple[list[int], bool]:
+            connection = session.connection()
+            removed = rows.remove(
+                connection, folder_id, rows.deleted_rows(connection, folder_id, uids)
             )
-            rows = [
-                row
-                for row in await tx.session.scalars(query)
-                if "\\Deleted" in messages.flags_set(row.flags)
-                and (uids is None or row.uid in set(uids))
-            ]
-            account = await tx.session.get_one(Account, folder.account_id)
-            removed = await messages.remove(tx.session, account, folder, rows)
-            if removed:
-                tx.after_commit(lambda: self.hub.publish(folder_id))
-            return removed
+            return removed, bool(removed)
 
-        return await self.writer.run(write)
+        removed, _changed = await self.writer.run_sync(
+            write, lambda result: self._publish_if(folder_id, result[1])
+        )
+        return removed
 
     async def copy(
         self, folder_id: int, uids: Sequence[int], target_name: str, *, move: bool = False
     ) -> CopyResult:
         """Copy (or move) messages into another folder of the same account (RFC 6851)."""
 
-        async def write(tx: Transaction) -> CopyResult:
-            source = await tx.session.get_one(Folder, folder_id)
-            target = await folders.find(tx.session, source.account_id, target_name)
-            account = await tx.session.get_one(Account, source.account_id)
-            rows = await messages.select_uids(tx.session, folder_id, uids)
-            originals = [
-                (row.uid, row.blob_key, row.size, row.structure, row.flags, row.internal_date)
-                for row in rows
-            ]
+        def write(session: Session) -> tuple[CopyResult, rows.Slot]:
+            connection = session.connection()
+            source = connection.execute(
+                select(Folder.account_id).where(Folder.id == folder_id)
+            ).scalar_one_or_none()
+            if source is None:
+                raise MailboxNotFound("The selected mailbox was deleted.")
+            target = rows.folder_named(source, folders.normalize_name(target_name))
+            if connection.execute(select(Folder.id).where(target)).first() is None:
+                raise MailboxNotFound(f"Mailbox does not exist: {target_name}")
+            originals = rows.select_uids(
+                connection, folder_id, uids, *rows.INFO_COLUMNS, Message.structure
+            )
             if move:
                 # Release the source first so a move within a full mailbox still fits.
-                await messages.remove(tx.session, account, source, rows)
-                tx.after_commit(lambda: self.hub.publish(folder_id))
-            new_uids = []
-            for _uid, blob_key, size, structure, flags, internal_date in originals:
-                copied = await messages.insert(
-                    tx.session,
-                    account,
-                    target,
-                    blob_key=blob_key,
-                    size=size,
-                    structure=structure,
-                    flags=messages.flags_set(flags),
-                    internal_date=internal_date,
+                rows.remove(connection, folder_id, originals)
+            items = [
+                rows.NewMessage(
+                    row.blob_key,
+                    row.size,
+                    row.structure,
+                    messages.flags_set(row.flags),
+                    row.internal_date,
                 )
-                new_uids.append(copied.uid)
-            tx.after_commit(lambda: self.hub.publish(target.id))
-            tx.after_commit(partial(self._added, target.account_id, target.name))
-            return CopyResult(target.uidvalidity, [item[0] for item in originals], new_uids)
+                for row in originals
+            ]
+            slot = rows.claim(connection, target, len(items))
+            assert slot is not None  # found above, in this transaction
+            rows.charge(connection, source, [item.size for item in items])
+            new_uids = rows.insert_rows(connection, slot, items)
+            copied = CopyResult(slot.uidvalidity, [row.uid for row in originals], new_uids)
+            return copied, slot
 
         try:
-            return await self.writer.run(write)
+            result, _slot = await self.writer.run_sync(
+                write, lambda result: self._after_copy(folder_id, move, result[1])
+            )
         except OverQuota:
             async with self.sessions() as session:
                 owner = await session.scalar(
@@ -364,6 +363,12 @@ class MailStore:
                 )
             await self._refused("quota", owner or 0)
             raise
+        return result
+
+    def _after_copy(self, folder_id: int, move: bool, slot: rows.Slot) -> None:
+        if move:
+            self.hub.publish(folder_id)
+        self._after_insert((slot, None))
 
     async def quota(self, account_id: int) -> QuotaInfo:
         async with self.sessions() as session:
