@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import secrets
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Protocol
 
+from appliance.blob_sync import GroupWriter, PendingFile
 from appliance.config import Settings
 
 
@@ -54,6 +54,7 @@ class FileBlobStore:
         self.root = root
         self.root.mkdir(parents=True, exist_ok=True)
         (self.root / "tmp").mkdir(exist_ok=True)
+        self._group = GroupWriter()
 
     def path(self, key: str) -> Path:
         if len(key) != 32 or not all(c in "0123456789abcdef" for c in key):
@@ -63,28 +64,13 @@ class FileBlobStore:
     async def put(self, data: bytes) -> str:
         """Write `data` durably and return its new key."""
         key = secrets.token_hex(16)
-        await asyncio.to_thread(self._write, key, data)
+        await self.put_key(key, data)
         return key
 
     async def put_key(self, key: str, data: bytes) -> None:
-        self.path(key)  # rejects a malformed key before anything is written
-        await asyncio.to_thread(self._write, key, data)
-
-    def _write(self, key: str, data: bytes) -> None:
-        final = self.path(key)
-        final.parent.mkdir(exist_ok=True)
-        temporary = self.root / "tmp" / key
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        try:
-            view = memoryview(data)
-            while view:
-                written = os.write(fd, view)
-                view = view[written:]
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.rename(temporary, final)
-        _fsync_directory(final.parent)
+        # Concurrent writes share their fsyncs (see appliance.blob_sync).
+        final = self.path(key)  # rejects a malformed key before anything is written
+        await self._group.write(PendingFile(self.root / "tmp" / key, final, data))
 
     async def get(self, key: str) -> bytes:
         return await asyncio.to_thread(self.path(key).read_bytes)
@@ -121,14 +107,6 @@ class FileBlobStore:
                 leftover.unlink()
                 count += 1
         return count
-
-
-def _fsync_directory(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 async def collect_garbage(
