@@ -23,11 +23,10 @@ from appliance.clock import Clock
 from appliance.delivery import Delivery, header_block
 from appliance.models import SuspiciousReport
 from appliance.store.mailstore import MailStore
-from appliance.store.types import AccountInfo, FolderInfo
+from appliance.store.types import REPORT_FOLDER, AccountInfo, FolderInfo
 from appliance.store.writer import Transaction, Writer
 
 log = logging.getLogger("appliance.reports")
-REPORT_FOLDER = "Báo cáo thư đáng ngờ"
 
 
 def original_subject(raw: bytes) -> str:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from appliance.store.types import HIERARCHY_SEPARATOR, FolderInfo
+from appliance.store.types import HIERARCHY_SEPARATOR, REPORT_FOLDER, FolderInfo
 from webmail.i18n import Translator
 
 # Catalogue key of each special folder, in the order the navigation shows them.
-# INBOX is special by name (RFC 3501 section 5.1); the others by RFC 6154 attribute.
-SPECIAL_ORDER = ("inbox", "sent", "drafts", "trash", "junk", "archive")
+# INBOX is special by name (RFC 3501 section 5.1), and so is the report folder, whose
+# messages are sent to the security intake mailbox; the others by RFC 6154 attribute.
+SPECIAL_ORDER = ("inbox", "sent", "drafts", "trash", "junk", "archive", "report_suspicious")
 SPECIAL_USE_ROLES = {
     "\\Sent": "sent",
     "\\Drafts": "drafts",
@@ -35,6 +36,8 @@ class FolderView:
 def folder_role(folder: FolderInfo) -> str | None:
     if folder.name.upper() == "INBOX":
         return "inbox"
+    if folder.name == REPORT_FOLDER:
+        return "report_suspicious"
     return SPECIAL_USE_ROLES.get(folder.special_use or "")
 
 

@@ -60,7 +60,7 @@ class MailStore:
     # Folders
 
     async def create_default_folders(self, tx: Transaction, account_id: int) -> None:
-        """Create INBOX, Sent, Drafts, Trash, Junk and Archive in a new account."""
+        """Create the default folders (`DEFAULT_FOLDERS`) in a new account."""
         await self.create_default_folders_many(tx, [account_id])
 
     async def create_default_folders_many(

@@ -7,6 +7,10 @@ from datetime import datetime
 
 SYSTEM_FLAGS = frozenset({"\\Seen", "\\Answered", "\\Flagged", "\\Deleted", "\\Draft"})
 
+# Messages moved into this folder are sent to the security intake mailbox (appliance.reports),
+# so desktop clients can report suspicious mail without a button.
+REPORT_FOLDER = "Báo cáo thư đáng ngờ"
+
 # Folders every account gets, with their RFC 6154 special-use attribute.
 DEFAULT_FOLDERS: tuple[tuple[str, str | None], ...] = (
     ("INBOX", None),
@@ -15,6 +19,7 @@ DEFAULT_FOLDERS: tuple[tuple[str, str | None], ...] = (
     ("Trash", "\\Trash"),
     ("Junk", "\\Junk"),
     ("Archive", "\\Archive"),
+    (REPORT_FOLDER, None),
 )
 
 HIERARCHY_SEPARATOR = "/"

@@ -17,12 +17,13 @@ async def test_new_account_has_default_folders(core: Core, account: AccountInfo)
         "Trash": "\\Trash",
         "Junk": "\\Junk",
         "Archive": "\\Archive",
+        "Báo cáo thư đáng ngờ": None,
     }
 
 
 async def test_uidvalidity_distinct_per_folder(core: Core, account: AccountInfo) -> None:
     values = [f.uidvalidity for f in await core.store.list_folders(account.id)]
-    assert len(set(values)) == 6
+    assert len(set(values)) == 7
 
 
 async def test_inbox_name_case_insensitive(core: Core, account: AccountInfo) -> None:

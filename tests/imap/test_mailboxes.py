@@ -8,6 +8,7 @@ from tests.imap.transcript import LOGIN, check
 
 DEFAULT_LIST = """S: * LIST (\\HasNoChildren) "/" "INBOX"
 S: * LIST (\\HasNoChildren \\Archive) "/" "Archive"
+S: * LIST (\\HasNoChildren) "/" "B&AOE-o c&AOE-o th&AbA- &AREA4Q-ng ng&Ht0-"
 S: * LIST (\\HasNoChildren \\Drafts) "/" "Drafts"
 S: * LIST (\\HasNoChildren \\Junk) "/" "Junk"
 S: * LIST (\\HasNoChildren \\Sent) "/" "Sent"
@@ -57,6 +58,7 @@ S: c OK LIST completed
 C: d LIST "" "%"
 S: * LIST (\\HasNoChildren) "/" "INBOX"
 S: * LIST (\\HasNoChildren \\Archive) "/" "Archive"
+S: * LIST (\\HasNoChildren) "/" "B&AOE-o c&AOE-o th&AbA- &AREA4Q-ng ng&Ht0-"
 S: * LIST (\\HasChildren) "/" "C&APQ-ng v&AQM-n &AREevw-n"
 S: * LIST (\\HasNoChildren \\Drafts) "/" "Drafts"
 S: * LIST (\\HasNoChildren \\Junk) "/" "Junk"
@@ -104,6 +106,7 @@ S: g OK DELETE completed
 C: h LIST "" "%"
 S: * LIST (\\HasNoChildren) "/" "INBOX"
 S: * LIST (\\Noselect \\HasChildren) "/" "Archive"
+S: * LIST (\\HasNoChildren) "/" "B&AOE-o c&AOE-o th&AbA- &AREA4Q-ng ng&Ht0-"
 S: * LIST (\\HasNoChildren \\Drafts) "/" "Drafts"
 S: * LIST (\\HasNoChildren \\Junk) "/" "Junk"
 S: * LIST (\\HasNoChildren \\Sent) "/" "Sent"

@@ -51,5 +51,5 @@ async def test_purge_after_retention(core: Core, retention: Retention) -> None:
         entry = await session.scalar(select(AuditEntry).where(AuditEntry.event == "account_purged"))
         state = await session.scalar(select(Account.state).where(Account.id == account.id))
     assert entry is not None
-    assert entry.detail == f"1 messages, {len(MESSAGE)} bytes, 6 folders"
+    assert entry.detail == f"1 messages, {len(MESSAGE)} bytes, 7 folders"
     assert state == "purged"

@@ -43,6 +43,7 @@ def test_folders_in_order_with_unread_counts(
         ("Trash", "Thùng rác", ""),
         ("Junk", "Thư rác", ""),
         ("Archive", "Lưu trữ", ""),
+        ("Báo cáo thư đáng ngờ", "Báo cáo thư đáng ngờ", ""),
         ("Dự án", "Dự án", ""),
         ("Dự án/Huế", "Huế", ""),
     ]
@@ -80,7 +81,7 @@ def test_list_row_shows_decoded_sender_and_subject(
 
     assert ROW.findall(page) == [("unread", "1")]
     assert '<td class="who" title="nvan.skhcn@hue.gov.vn">Nguyễn Văn An</td>' in page
-    assert "Báo cáo tình hình ứng dụng CNTT quý IV năm 2026 <span class=\"clip\"" in page
+    assert 'Báo cáo tình hình ứng dụng CNTT quý IV năm 2026 <span class="clip"' in page
     assert '<time datetime="2026-11-05T08:30:00+07:00">05/11/2026 08:30</time>' in page
     assert len(raw) == 1848
     assert '<td class="size">1,8 KB</td>' in page
