@@ -56,6 +56,16 @@ class Settings:
     antivirus_action: str = "reject"  # reject (554 5.7.1 at DATA) or quarantine (to Junk)
     backup_dir: str = ""  # empty: backups/ in the data folder
     backup_keep: int = 7  # days of daily backups kept; 0 turns the daily backup off
+    smarthost: str = ""  # "host:port" relaying all outbound mail; empty: straight to MX hosts
+    smarthost_user: str = ""  # AUTH user at the smarthost; empty: no AUTH
+    smarthost_password: str = field(default="", repr=False)
+    tls_policy: tuple[str, ...] = field(default=())  # "domain:required"; others opportunistic
+    dns_overrides: tuple[str, ...] = field(default=())  # "domain=host:port", skipping MX lookup
+    trusted_networks: tuple[str, ...] = field(default=())  # MX clients that may use local senders
+    public_imaps_port: int = 993  # ports named in mail client autoconfiguration
+    public_imap_port: int = 143
+    public_submissions_port: int = 465
+    public_submission_port: int = 587
 
     @property
     def database(self) -> str:

@@ -26,6 +26,7 @@ from appliance.locks import Locks
 from appliance.migrate import upgrade
 from appliance.notifications import Notifier
 from appliance.notify import make_change_hub
+from appliance.outbound.runner import QueueRunner
 from appliance.quota_warnings import QuotaWarnings
 from appliance.reports import Reports
 from appliance.scheduler import Scheduler
@@ -74,6 +75,10 @@ class Core:
             self.delivery, self.store, self.sending_rate, settings.max_message_size
         )
         self.forwarding = Forwarding(self.sessions, self.writer, self.clock, self.audit)
+        self.queue = QueueRunner(
+            settings, self.sessions, self.writer, self.blobs, self.delivery, self.clock
+        )
+        self.delivery.after_queue.append(self.queue.wake)
         self.quota_warnings = QuotaWarnings(self.sessions, self.writer, self.notifier)
         self.delivery.after_delivery.append(self.quota_warnings.check)
         self.reports = Reports(
@@ -152,6 +157,7 @@ class Core:
 
     async def close(self) -> None:
         """Finish pending writes and release the database."""
+        await self.queue.stop()
         await self.scheduler.stop()
         await self.writer.stop()
         await self.hub.stop()

@@ -25,10 +25,12 @@ from functools import partial
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from appliance.antivirus import Antivirus
 from appliance.clock import Clock
 from appliance.config import Settings
 from appliance.errors import (
     MailboxFull,
+    MailboxNotFound,
     MailLoop,
     MessageTooLarge,
     OverQuota,
@@ -52,6 +54,7 @@ RECEIVING_STATES = frozenset({"active", "locked"})
 MAX_RENAME_HOPS = 4
 
 AfterDelivery = Callable[[list[int]], Awaitable[None]]
+AfterQueue = Callable[[], None]
 
 
 def split_address(address: str) -> tuple[str, str]:
@@ -90,8 +93,10 @@ class Delivery:
         self.store = store
         self.clock = clock
         self.after_delivery: list[AfterDelivery] = []  # run in the background, with account ids
+        self.after_queue: list[AfterQueue] = []  # called once mail for other domains is queued
         # Called with (rule, address) when a limit refuses a recipient or a message.
         self.on_refusal: Callable[[str, str], Awaitable[None]] | None = None
+        self.antivirus = Antivirus.from_settings(settings)  # None: no clamd_socket set
         self._in_flight = 0
         self._idle = asyncio.Event()
         self._idle.set()
@@ -162,13 +167,22 @@ class Delivery:
         recipients: Sequence[str],
         *,
         internal_date: datetime | None = None,
+        folder: str = "INBOX",
     ) -> None:
-        """Store `raw` for every recipient; return only once it is durable."""
+        """Store `raw` for every recipient; return only once it is durable.
+
+        Local copies go to `folder` of each mailbox ("Junk" for mail the checks distrust).
+        """
         self._in_flight += 1
         self._idle.clear()
         try:
+            if self.antivirus is not None:
+                raw, recipients, quarantine = await self.antivirus.screen(
+                    raw, recipients, self.is_local
+                )
+                folder = quarantine or folder
             with DELIVERY_SECONDS.time():
-                await self._deliver(raw, mail_from, recipients, internal_date)
+                await self._deliver(raw, mail_from, recipients, internal_date, folder)
         except OverQuota:
             await self._refused("quota", ",".join(recipients))
             raise
@@ -189,6 +203,7 @@ class Delivery:
         mail_from: str,
         recipients: Sequence[str],
         internal_date: datetime | None,
+        folder: str,
     ) -> None:
         if len(raw) > self.settings.max_message_size:
             raise MessageTooLarge()
@@ -221,14 +236,14 @@ class Delivery:
             delivered_to.clear()
             for address in plan.store_original:
                 delivered_to.append(
-                    await self._store(tx, address, original_key, len(raw), structure, date)
+                    await self._store(tx, address, original_key, len(raw), structure, date, folder)
                 )
             self._queue(tx, original_key, mail_from, plan.queue_original, now)
             for forwarder, key, size, copy_structure in prepared:
                 targets = plan.forwards[forwarder]
                 for target in (t for t in targets if self.is_local(t)):
                     delivered_to.append(
-                        await self._store(tx, target, key, size, copy_structure, date)
+                        await self._store(tx, target, key, size, copy_structure, date, folder)
                     )
                 foreign = [t for t in targets if not self.is_local(t)]
                 self._queue(tx, key, mail_from, foreign, now)
@@ -247,6 +262,12 @@ class Delivery:
             original_key,
         )
         self._run_after_delivery(delivered_to)
+        queued = len(plan.queue_original) + sum(
+            1 for targets in plan.forwards.values() for t in targets if not self.is_local(t)
+        )
+        if queued:
+            for hook in self.after_queue:
+                hook()
 
     async def _plan(self, header: bytes, recipients: Sequence[str]) -> Plan:
         plan = Plan()
@@ -284,11 +305,16 @@ class Delivery:
         size: int,
         structure: str,
         date: datetime,
+        folder: str = "INBOX",
     ) -> int:
         account = await tx.session.scalar(select(Account).where(Account.address == address))
         if account is None or account.state not in RECEIVING_STATES:
             raise UnknownRecipient(f"No mailbox here has the address {address}")
-        inbox = await folders.find(tx.session, account.id, "INBOX")
+        try:
+            inbox = await folders.find(tx.session, account.id, folder)
+        except MailboxNotFound:
+            # The owner deleted that folder (Junk, say): the mail still reaches them.
+            inbox = await folders.find(tx.session, account.id, "INBOX")
         await messages.insert(
             tx.session,
             account,

@@ -50,12 +50,26 @@ def make_self_signed(cert_file: Path, key_file: Path, hostname: str, days: int =
     cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
 
 
+# TLS 1.2 suites with forward secrecy and AEAD only (TLS 1.3 suites are all of that kind and
+# are set apart by OpenSSL).
+TLS12_CIPHERS = "ECDHE+AESGCM:ECDHE+CHACHA20"
+
+
 def server_context(settings: Settings) -> ssl.SSLContext:
     """Return the server TLS context shared by SMTP, IMAP and HTTPS listeners."""
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context.set_ciphers(TLS12_CIPHERS)
     context.load_cert_chain(settings.cert_file, settings.key_file)
     return context
+
+
+def reload_certificate(context: ssl.SSLContext, settings: Settings) -> None:
+    """Load the certificate and key files into `context` again (after a renewal).
+
+    Connections accepted afterwards present the new certificate; open ones keep theirs.
+    """
+    context.load_cert_chain(settings.cert_file, settings.key_file)
 
 
 def client_context(settings: Settings) -> ssl.SSLContext:

@@ -23,6 +23,7 @@ from appliance.store.types import AccountInfo
 from smtp import replies
 from smtp.auth import PasswordMechanisms
 from smtp.protocol import ApplianceSession, has_control_characters
+from smtp.resolver import Resolver
 from smtp.trace import protocol_name, received_header
 
 log = logging.getLogger("smtp")
@@ -186,6 +187,10 @@ class Handler:
 
 class MXHandler(Handler):
     """Inbound mail from other servers: local recipients only, no relaying."""
+
+    def __init__(self, core: Core, resolver: Resolver) -> None:
+        super().__init__(core)
+        self.resolver = resolver
 
     async def check_recipient(self, session: ApplianceSession, address: str) -> None:
         await self.core.delivery.check_recipient(address, may_relay=False)

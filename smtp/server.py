@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from appliance.core import Core
 from smtp.handlers import Handler, MXHandler, SubmissionHandler
 from smtp.protocol import COMMAND_TIMEOUT, ApplianceSMTP, quiet_aiosmtpd_log
+from smtp.resolver import Resolver, SystemResolver
 
 
 @dataclass(frozen=True)
@@ -41,13 +42,19 @@ def listeners(core: Core) -> list[Listener]:
     ]
 
 
-async def start_smtp(core: Core, tls: ssl.SSLContext) -> dict[str, asyncio.Server]:
-    """Start every SMTP listener on `core.settings.listen`; return them by name."""
+async def start_smtp(
+    core: Core, tls: ssl.SSLContext, *, resolver: Resolver | None = None
+) -> dict[str, asyncio.Server]:
+    """Start every SMTP listener on `core.settings.listen`; return them by name.
+
+    `resolver` answers the SPF, DKIM and DMARC lookups of the MX; None uses the system's.
+    """
     quiet_aiosmtpd_log()
+    resolver = resolver or SystemResolver()
     servers: dict[str, asyncio.Server] = {}
     try:
         for listener in listeners(core):
-            servers[listener.name] = await start_listener(core, tls, listener)
+            servers[listener.name] = await start_listener(core, tls, listener, resolver=resolver)
     except OSError:
         for server in servers.values():
             server.close()
@@ -56,11 +63,20 @@ async def start_smtp(core: Core, tls: ssl.SSLContext) -> dict[str, asyncio.Serve
 
 
 async def start_listener(
-    core: Core, tls: ssl.SSLContext, listener: Listener, *, timeout: float = COMMAND_TIMEOUT
+    core: Core,
+    tls: ssl.SSLContext,
+    listener: Listener,
+    *,
+    timeout: float = COMMAND_TIMEOUT,
+    resolver: Resolver | None = None,
 ) -> asyncio.Server:
     """Start one listener; `timeout` is the idle time in seconds before a 421 and close."""
     loop = asyncio.get_running_loop()
-    handler: Handler = SubmissionHandler(core) if listener.submission else MXHandler(core)
+    handler: Handler
+    if listener.submission:
+        handler = SubmissionHandler(core)
+    else:
+        handler = MXHandler(core, resolver or SystemResolver())
     settings = core.settings
 
     def make_protocol() -> ApplianceSMTP:

@@ -25,6 +25,7 @@ from appliance.config import Settings
 from appliance.core import Core
 from appliance.store.types import AccountInfo
 from appliance.tls import client_context, make_self_signed
+from smtp.resolver import Resolver, TableResolver
 
 T = TypeVar("T")
 DEFAULT_PASSWORD = "Mật-khẩu-2026!"
@@ -43,8 +44,10 @@ TEST_SETTINGS = dict(
 
 
 class RunningAppliance:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, resolver: Resolver | None = None) -> None:
         self.settings = settings
+        # No test may query real DNS: by default every lookup fails as temporary.
+        self.resolver = resolver or TableResolver(missing="servfail")
         self.clock = Clock()
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
@@ -66,7 +69,7 @@ class RunningAppliance:
 
     async def _start(self) -> Services:
         core = await Core.open(self.settings, self.clock)
-        return await start_services(core)
+        return await start_services(core, resolver=self.resolver)
 
     def stop(self) -> None:
         if self.services is not None:
@@ -95,11 +98,13 @@ class RunningAppliance:
 
 
 @contextmanager
-def running_appliance(data_dir: Path, **overrides: Any) -> Iterator[RunningAppliance]:
+def running_appliance(
+    data_dir: Path, resolver: Resolver | None = None, **overrides: Any
+) -> Iterator[RunningAppliance]:
     settings = replace(Settings(data_dir=data_dir), **{**TEST_SETTINGS, **overrides})
     data_dir.mkdir(parents=True, exist_ok=True)
     make_self_signed(settings.cert_file, settings.key_file, settings.hostname)
-    appliance = RunningAppliance(settings)
+    appliance = RunningAppliance(settings, resolver)
     appliance.start()
     try:
         yield appliance

@@ -11,15 +11,20 @@ import contextlib
 import logging
 import signal
 import socket
+import ssl
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import uvicorn
 from starlette.applications import Starlette
 
 from appliance.core import Core
 from appliance.jobs import register_jobs
-from appliance.tls import server_context
+from appliance.tls import reload_certificate, server_context
+
+if TYPE_CHECKING:
+    from smtp.resolver import Resolver
 
 log = logging.getLogger("appliance")
 
@@ -40,9 +45,22 @@ class Services:
     servers: dict[str, asyncio.Server] = field(default_factory=dict)
     web: list[tuple[uvicorn.Server, asyncio.Task[None]]] = field(default_factory=list)
     ports: dict[str, int] = field(default_factory=dict)
+    tls: ssl.SSLContext | None = None  # shared by every TLS listener, so one reload serves all
+
+    def reload_certificate(self) -> None:
+        """Load the certificate files again; connections made after this get the new one."""
+        if self.tls is None:
+            return
+        try:
+            reload_certificate(self.tls, self.core.settings)
+        except (OSError, ssl.SSLError) as error:
+            log.error("certificate reload failed, keeping the old one: %s", error)
+            return
+        log.info("certificate reloaded from %s", self.core.settings.cert_file)
 
     async def stop(self) -> None:
         """Stop accepting, let deliveries in flight finish, then close the core."""
+        await self.core.queue.stop()
         for server in self.servers.values():
             server.close()
         for web_server, _task in self.web:
@@ -58,17 +76,24 @@ class Services:
         await self.core.close()
 
 
-async def start_services(core: Core) -> Services:
-    """Start the SMTP, IMAP and web listeners on the running loop."""
+async def start_services(core: Core, *, resolver: Resolver | None = None) -> Services:
+    """Start the SMTP, IMAP and web listeners and the outbound queue on the running loop.
+
+    `resolver` answers every DNS lookup (MX, SPF, DKIM, DMARC); None uses the system's.
+    """
     from admin.app import create_admin_app
     from imap.server import start_imap
+    from smtp.dkim_sign import DkimSigner
+    from smtp.outbound import SmtpTransport
+    from smtp.resolver import SystemResolver
     from smtp.server import start_smtp
     from webmail.app import create_app
 
     settings = core.settings
     tls = server_context(settings)
-    services = Services(core)
-    services.servers.update(await start_smtp(core, tls))
+    services = Services(core, tls=tls)
+    resolver = resolver or SystemResolver()
+    services.servers.update(await start_smtp(core, tls, resolver=resolver))
     services.servers.update(await start_imap(core, tls))
     app = create_app(core)
     admin_app = create_admin_app(core)
@@ -82,6 +107,8 @@ async def start_services(core: Core) -> Services:
         services.ports[name] = server.sockets[0].getsockname()[1]
     register_jobs(core)
     core.scheduler.start()
+    signer = DkimSigner.from_settings(settings)
+    core.queue.start(SmtpTransport(settings, resolver, signer=signer))
     for name, port in sorted(services.ports.items()):
         log.info("listening service=%s address=%s port=%d", name, settings.listen, port)
     return services
@@ -101,6 +128,10 @@ def start_web(services: Services, app: Starlette, port: int, use_tls: bool) -> i
         ssl_keyfile=str(settings.key_file) if use_tls else None,
         lifespan="off",
     )
+    config.load()
+    if use_tls:
+        # The shared context: TLS 1.2 or newer, our ciphers, and reloaded on SIGHUP.
+        config.ssl = services.tls
     web_server = EmbeddedWebServer(config)
     task = asyncio.get_running_loop().create_task(web_server.serve(sockets=[sock]))
     services.web.append((web_server, task))
@@ -109,12 +140,13 @@ def start_web(services: Services, app: Starlette, port: int, use_tls: bool) -> i
 
 
 async def serve(core: Core) -> None:
-    """Run until SIGTERM or SIGINT, then stop cleanly."""
+    """Run until SIGTERM or SIGINT, then stop cleanly; SIGHUP reloads the certificate."""
     services = await start_services(core)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
+    loop.add_signal_handler(signal.SIGHUP, services.reload_certificate)
     await stop.wait()
     log.info("stopping: finishing deliveries in flight")
     await services.stop()

@@ -24,6 +24,7 @@ class FailedRecipient:
     status: str  # enhanced status code, e.g. "5.1.1"
     diagnostic: str  # the remote reply, e.g. "550 5.1.1 User unknown"
     remote: str
+    diagnostic_type: str = "smtp"  # RFC 3464 2.3.6: "smtp" for a remote reply, else an X- type
 
 
 def build_dsn(
@@ -52,7 +53,7 @@ def build_dsn(
         f"Action: {action}\r\n"
         f"Status: {item.status}\r\n"
         + (f"Remote-MTA: dns; {item.remote}\r\n" if item.remote else "")
-        + f"Diagnostic-Code: smtp; {_one_line(item.diagnostic)}\r\n"
+        + f"Diagnostic-Code: {item.diagnostic_type}; {_one_line(item.diagnostic)}\r\n"
         for item in failed
     )
     headers = header_block(original).rstrip(b"\r\n") + b"\r\n"
@@ -76,7 +77,9 @@ def build_dsn(
         (per_message + per_recipient).encode() + b"\r\n",
         f"--{boundary}\r\n".encode(),
         b"Content-Type: text/rfc822-headers\r\n\r\n",
-        headers,
+        # The CRLF before a boundary belongs to the boundary (RFC 2046 5.1.1), so one more
+        # keeps the header block's own last line ending.
+        headers + b"\r\n",
         f"--{boundary}--\r\n".encode(),
     ]
     return b"".join(parts)

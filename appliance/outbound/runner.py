@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import logging
 from collections import defaultdict
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -34,8 +35,11 @@ FIRST_RETRY = timedelta(minutes=5)
 MAX_RETRY = timedelta(hours=4)
 DELAY_NOTICE_AFTER = timedelta(hours=4)
 EXPIRE_AFTER = timedelta(days=5)
+EXPIRED_STATUS = "5.4.7"  # RFC 3463: delivery time expired
+LOCAL_DIAGNOSTIC = "X-Appliance"  # RFC 3464 diagnostic type of a failure with no remote reply
 BATCH = 100  # queue rows taken per run
 TICK_SECONDS = 30.0
+STOP_GRACE_SECONDS = 10.0  # time a run in progress gets to finish before it is cancelled
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -66,6 +70,7 @@ class QueueRunner:
         self.transport: Transport | None = None
         self._task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
+        self._stopping = False
 
     @property
     def postmaster(self) -> str:
@@ -77,18 +82,27 @@ class QueueRunner:
             self._task = asyncio.get_running_loop().create_task(self._loop(), name="queue")
 
     async def stop(self) -> None:
-        if self._task is not None:
+        """Let a run in progress finish (or cancel it after a grace period), then stop."""
+        if self._task is None:
+            return
+        self._stopping = True
+        self._wake.set()
+        try:
+            await asyncio.wait_for(asyncio.shield(self._task), STOP_GRACE_SECONDS)
+        except TimeoutError:
+            log.warning("queue run still busy after %.0f s; cancelling it", STOP_GRACE_SECONDS)
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-            self._task = None
+        self._task = None
+        self._stopping = False
 
     def wake(self) -> None:
         """Ask for a run now (after new mail is queued, or a retry-now command)."""
         self._wake.set()
 
     async def _loop(self) -> None:
-        while True:
+        while not self._stopping:
             try:
                 await self.run_once()
             except Exception:
@@ -120,6 +134,8 @@ class QueueRunner:
                 row
             )
         for domain, groups in by_domain.items():
+            if self._stopping:
+                break  # the rest stays due and is sent after the restart
             await self._send_domain(domain, groups)
         return len(due)
 
@@ -154,13 +170,20 @@ class QueueRunner:
                 row.attempts += 1
                 row.last_error = "" if result.delivered else f"{result.code} {result.text}"[:2000]
                 report = FailedRecipient(
-                    row.rcpt_to, result.enhanced, _reply(result), result.remote
+                    row.rcpt_to,
+                    result.enhanced,
+                    _reply(result),
+                    result.remote,
+                    "smtp" if result.remote else LOCAL_DIAGNOSTIC,
                 )
                 if result.delivered:
                     row.state = "sent"
-                elif result.permanent or now - row.created_at >= EXPIRE_AFTER:
+                elif result.permanent:
                     row.state = "bounced"
                     failed.append(report)
+                elif now - row.created_at >= EXPIRE_AFTER:
+                    row.state = "bounced"
+                    failed.append(replace(report, status=EXPIRED_STATUS))
                 else:
                     row.state = "deferred"
                     row.next_attempt_at = now + retry_delay(row.attempts)
@@ -193,13 +216,15 @@ class QueueRunner:
             now=now,
         )
         try:
-            await self.delivery.deliver(dsn, "", [envelope.mail_from])
+            # Return-Path of a local delivery (RFC 5321 4.4); the transport strips it if the
+            # notice leaves for another domain.
+            await self.delivery.deliver(b"Return-Path: <>\r\n" + dsn, "", [envelope.mail_from])
         except Exception:
             log.exception("could not deliver a %s notice to %s", action, envelope.mail_from)
         log.info("dsn action=%s to=%s recipients=%d", action, envelope.mail_from, len(items))
 
 
 def _reply(result: RecipientResult) -> str:
-    if result.code == 0:
+    if result.code == 0 or not result.remote:
         return result.text
     return f"{result.code} {result.enhanced} {result.text}".strip()
