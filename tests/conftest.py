@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 import logging
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -10,6 +12,10 @@ from appliance.config import Settings
 from tests import postgres
 from tests.harness import RunningAppliance, running_appliance
 
+if TYPE_CHECKING:
+    pass
+
+SECRET_SCAN = pytest.StashKey["SecretScan"]()
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 
 
@@ -63,3 +69,21 @@ def postgres_default_database(
         yield
     finally:
         postgres.DEFAULT.reset()
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    from tests.secret_scan import SecretScan
+
+    scan = SecretScan(Path(tempfile.mkdtemp(prefix="appliance-logs-")) / "run.log")
+    scan.start()
+    session.config.stash[SECRET_SCAN] = scan
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    scan = session.config.stash.get(SECRET_SCAN, None)
+    if scan is None:
+        return
+    found = scan.stop()
+    if found:
+        print(f"\nFAILED: secrets found in the logs of this run: {', '.join(found)}")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
