@@ -24,6 +24,7 @@ from starlette.staticfiles import StaticFiles
 from admin.handover import HandoverStore
 from admin.health import health
 from admin.i18n import load_catalogues
+from admin.lifecycle_views import lifecycle_routes
 from admin.metrics import metrics
 from admin.middleware import AdminMiddleware, add_missing
 from admin.paths import STATIC
@@ -82,6 +83,7 @@ def console_routes() -> list[BaseRoute]:
         Route("/settings/forwarding", settings.save_allowlist, methods=["POST"]),
         Route("/unlocks/{request_id:int}/approve", unlocks.approve, methods=["POST"]),
         Route("/unlocks/{request_id:int}/reject", unlocks.reject, methods=["POST"]),
+        *lifecycle_routes(),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
 
@@ -128,7 +130,7 @@ async def csrf_rejected(request: Request, error: Exception) -> Response:
 
 
 async def out_of_scope(request: Request, error: Exception) -> Response:
-    """Answer 404 for an account outside the admin's units, so its existence stays hidden.
+    """Return a 404 page for an account outside the admin's units, hiding that it exists.
 
     The core has already audited the refusal.
     """
@@ -139,7 +141,7 @@ async def out_of_scope(request: Request, error: Exception) -> Response:
 
 
 async def centre_only(request: Request, error: Exception) -> Response:
-    """Answer 403 for an action only centre admins may take; the core audited the refusal."""
+    """Return a 403 page for a centre-only action; the core has audited the refusal."""
     t = request_translator(request)
     return render(
         request, "error.html", status=403, title=t("forbidden_title"), text=t("forbidden_text")

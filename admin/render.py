@@ -54,7 +54,7 @@ def render(request: Request, template: str, *, status: int = 200, **context: Any
             admin=signed_in.admin if signed_in else None,
             csrf=signed_in.csrf if signed_in else "",
             back_here=quote(here(request), safe=""),
-            lifecycle_ready=False,
+            lifecycle_ready=True,
             **context,
         )
     )
