@@ -24,7 +24,7 @@ from appliance.clock import Clock
 from appliance.credentials import app_password_hash
 from appliance.errors import AuthenticationFailed, PasswordExpired
 from appliance.metrics import LOGINS
-from appliance.models import Account, AppPassword
+from appliance.models import Account, AppPassword, AuditEntry
 from appliance.password_policy import max_age
 from appliance.passwords import hash_password, verify_password
 from appliance.store.types import AccountInfo
@@ -43,6 +43,16 @@ class CredentialStatus:
     must_change_password: bool  # initial or reset password, or expired
     password_expires_at: datetime | None
     totp_enabled: bool
+
+
+@dataclass(frozen=True)
+class LoginRecord:
+    """One login attempt of an account, as its owner sees it in the webmail."""
+
+    time: datetime
+    client: str
+    service: str  # "imap", "smtp", "web", "admin"
+    outcome: str  # "ok", "app_password", "failed", "expired", "held", or the account state
 
 
 class Authenticator:
@@ -131,6 +141,17 @@ class Authenticator:
             else account.password_changed_at + max_age(account.kind)
         )
         return CredentialStatus(self._must_change(account), expires, account.totp_enabled)
+
+    async def recent_logins(self, address: str, limit: int = 20) -> list[LoginRecord]:
+        """Return the last `limit` login attempts of an address from the audit log, newest first."""
+        async with self.sessions() as session:
+            rows = await session.scalars(
+                select(AuditEntry)
+                .where(AuditEntry.event == "login", AuditEntry.account == address.lower())
+                .order_by(AuditEntry.time.desc(), AuditEntry.id.desc())
+                .limit(limit)
+            )
+            return [LoginRecord(row.time, row.client, row.service, row.outcome) for row in rows]
 
     async def _fail(self, address: str, client: str, service: str) -> None:
         held = self.throttle.failed(address, client)

@@ -78,6 +78,17 @@ class Credentials:
             text = " ".join(describe(rule, account.kind) for rule in rules)
             raise PasswordRejected(rules, text)
 
+    async def verify_password(self, account_id: int, password: str) -> bool:
+        """Tell whether `password` is the account's password (not an app password).
+
+        For confirming a sensitive change in a signed-in session; not a login, so it is
+        neither audited nor throttled here.
+        """
+        async with self.sessions() as session:
+            account = await session.get_one(Account, account_id)
+        matched, _ = await asyncio.to_thread(verify_password, password, account.password_hash)
+        return matched
+
     async def change_password(self, account_id: int, current: str, new: str, client: str) -> None:
         """Change the owner's password after checking the current one and the rules."""
         async with self.sessions() as session:

@@ -83,3 +83,21 @@ async def test_ten_failures_hold_the_account(core: Core, account: AccountInfo) -
     async with core.sessions() as session:
         outcomes = list(await session.scalars(select(AuditEntry.outcome).order_by(AuditEntry.id)))
     assert outcomes == ["failed"] * 10 + ["held", "held"]
+
+
+async def test_recent_logins_newest_first(core: Core, account: AccountInfo) -> None:
+    other = await core.accounts.create("ttbngoc.stc@hue.gov.vn", PASSWORD)
+    await core.auth.login(account.address, PASSWORD, service="imap", client="127.0.0.1")
+    await core.auth.login(other.address, PASSWORD, service="imap", client="127.0.0.2")
+    with pytest.raises(AuthenticationFailed):
+        await core.auth.login(account.address, "sai", service="smtp", client="127.0.0.3")
+    await core.auth.login(account.address, PASSWORD, service="web", client="127.0.0.4")
+
+    found = await core.auth.recent_logins("NVAN.skhcn@hue.gov.vn", 2)
+
+    assert [(entry.client, entry.service, entry.outcome) for entry in found] == [
+        ("127.0.0.4", "web", "ok"),
+        ("127.0.0.3", "smtp", "failed"),
+    ]
+    assert found[0].time >= found[1].time
+    assert len(await core.auth.recent_logins(account.address)) == 3

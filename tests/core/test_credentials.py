@@ -143,3 +143,11 @@ async def test_revoked_app_password_refused(core: Core, account: AccountInfo) ->
     await core.credentials.revoke_app_password(account.id, app_id)
     with pytest.raises(AuthenticationFailed):
         await login(core, app_password)
+
+
+async def test_verify_password_only_account_password(core: Core, account: AccountInfo) -> None:
+    _, app_password = await core.credentials.create_app_password(account.id, "Thunderbird")
+
+    assert await core.credentials.verify_password(account.id, PASSWORD) is True
+    assert await core.credentials.verify_password(account.id, "sai") is False
+    assert await core.credentials.verify_password(account.id, app_password) is False
