@@ -158,7 +158,13 @@ async def _postgres_snapshot(engine: AsyncEngine, workdir: Path) -> Snapshot:
                 env={**os.environ, **environment},
                 stderr=asyncio.subprocess.PIPE,
             )
-            _out, errors = await process.communicate()
+            try:
+                _out, errors = await process.communicate()
+            except asyncio.CancelledError:
+                # The appliance is stopping: end pg_dump instead of leaving it behind.
+                process.kill()
+                await process.wait()
+                raise
             if process.returncode != 0:
                 raise BackupError(f"pg_dump failed: {errors.decode(errors='replace').strip()}")
             return await _read_snapshot(connection, PGDUMP_MEMBER, file)

@@ -57,6 +57,9 @@ def postgres_default_database(
     Settings without a database_url then name the test database, in this process and, via
     APPLIANCE_DATABASE_URL, in every command-line process the test starts.
     """
+    # The daily backup would run at every start of a test appliance; the tests that
+    # check it turn it on again.
+    monkeypatch.setenv("APPLIANCE_BACKUP_KEEP", "0")
     if not postgres.enabled() or request.node.get_closest_marker("embedded_default"):
         yield
         return

@@ -39,6 +39,7 @@ TEST_SETTINGS = dict(
     http_port=0,
     https_port=0,
     admin_port=0,
+    backup_keep=0,  # no daily backup at every start; the backup tests turn it on
     secure_cookies=False,
 )
 

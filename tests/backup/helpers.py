@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tests import postgres
 from tests.harness import RunningAppliance
 
 ACCOUNTS = ["nvan.skhcn@hue.gov.vn", "tthi.stttt@hue.gov.vn", "lhoa.vyda@hue.gov.vn"]
@@ -31,6 +32,18 @@ def run_cli(
         timeout=300,
         check=False,
     )
+
+
+def restore_target() -> tuple[dict[str, str], dict[str, str]]:
+    """Return (environment, settings overrides) naming an empty database to restore into.
+
+    On SQLite the new data folder brings its own database file; on PostgreSQL every test
+    shares one default database, so a restore needs a blank one of its own.
+    """
+    if not postgres.enabled():
+        return {}, {}
+    url = postgres.DEFAULT.run(postgres.create_blank_database)
+    return {"APPLIANCE_DATABASE_URL": url}, {"database_url": url}
 
 
 def add_accounts(appliance: RunningAppliance, addresses: list[str] = ACCOUNTS) -> None:

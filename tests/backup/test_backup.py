@@ -12,11 +12,13 @@ from pathlib import Path
 import pytest
 
 from appliance.backup import remove_old_backups
+from tests import postgres
 from tests.backup.helpers import (
     ACCOUNTS,
     DeliveryLoad,
     add_accounts,
     fetch_all,
+    restore_target,
     run_cli,
     stored_by_message_id,
 )
@@ -53,7 +55,8 @@ def test_backup_under_load_restores_every_message(
     archive = only_archive(tmp_path / "backups")
     assert archive.stat().st_mode & 0o777 == 0o600
     restored_data = tmp_path / "restored"
-    restore = run_cli(restored_data, "restore", str(archive))
+    target, target_overrides = restore_target()
+    restore = run_cli(restored_data, "restore", str(archive), env=target)
     assert restore.returncode == 0, restore.stderr
     assert "every folder matches the backup" in restore.stdout
 
@@ -61,7 +64,7 @@ def test_backup_under_load_restores_every_message(
     for address in ACCOUNTS:
         original.update(stored_by_message_id(appliance, address))
     assert len(original) == 300
-    with running_appliance(restored_data) as restored:
+    with running_appliance(restored_data, **target_overrides) as restored:
         served: dict[str, bytes] = {}
         for address in ACCOUNTS:
             served.update(fetch_all(restored, address))
@@ -81,9 +84,14 @@ def test_restore_refuses_existing_database(appliance: RunningAppliance, tmp_path
     again = run_cli(appliance.settings.data_dir, "restore", str(archive))
     assert again.returncode == 1
     database = appliance.settings.data_dir / "appliance.db"
-    assert again.stderr == (
-        f"error: {database} already exists; restore into a new data folder, or move it away first\n"
-    )
+    if postgres.enabled():
+        assert again.stderr.startswith("error: the target database is not empty: table ")
+        assert again.stderr.endswith(" rows; copy into a new, empty database\n")
+    else:
+        assert again.stderr == (
+            f"error: {database} already exists; restore into a new data folder, or move it "
+            "away first\n"
+        )
 
 
 def test_restore_rejects_damaged_blob(appliance: RunningAppliance, tmp_path: Path) -> None:
@@ -103,7 +111,8 @@ def test_restore_rejects_damaged_blob(appliance: RunningAppliance, tmp_path: Pat
                 damaged_key = member.name.removeprefix("blobs/")
                 data = data.replace(b"load", b"LOAD", 1)
             target.addfile(member, io.BytesIO(data))
-    result = run_cli(tmp_path / "restored", "restore", str(damaged))
+    target, _overrides = restore_target()
+    result = run_cli(tmp_path / "restored", "restore", str(damaged), env=target)
     assert result.returncode == 1
     assert result.stderr == (
         f"error: blob {damaged_key} in the archive does not match its SHA-256; aborted\n"
@@ -131,7 +140,9 @@ def test_manifest_summarises_mailboxes(appliance: RunningAppliance, tmp_path: Pa
     stored = sum(len(raw) for a in ACCOUNTS for raw in stored_by_message_id(appliance, a).values())
     assert sum(m["size"] for m in manifest["mailboxes"]) == stored
     assert manifest["blob_bytes"] == stored
-    assert names[0] == "database/appliance.db"
+    assert names[0] == (
+        "database/appliance.pgdump" if postgres.enabled() else "database/appliance.db"
+    )
     assert names[-1] == "manifest.json"
     assert "config/tls/cert.pem" in names
 

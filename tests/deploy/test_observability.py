@@ -14,6 +14,7 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from tests import postgres
 from tests.harness import RunningAppliance
 
 ADDRESS = "nvan.skhcn@hue.gov.vn"
@@ -90,7 +91,7 @@ def test_health_reports_each_check(appliance: RunningAppliance) -> None:
     body = healthy.json()
     assert body["status"] == "ok"
     assert body["checks"] == {"database": "ok", "blobs": "ok"}
-    assert body["database"] == "sqlite"
+    assert body["database"] == ("postgresql" if postgres.enabled() else "sqlite")
 
     blob_tmp = appliance.settings.blob_dir / "tmp"
     moved = blob_tmp.with_name("tmp-away")
