@@ -35,6 +35,14 @@ class BlobStore(Protocol):
 
     def iter_keys(self) -> Iterator[str]: ...
 
+    def list_blobs(self) -> Iterator[tuple[str, float]]:
+        """Yield (key, modification time in epoch seconds); may block, so use a thread."""
+        ...
+
+    def clear_temporary(self, min_age: float = 0.0) -> int:
+        """Remove what a crash left half-written and older than `min_age` seconds."""
+        ...
+
     async def check(self) -> None:
         """Raise unless the store accepts writes now (for health checks)."""
         ...
@@ -44,6 +52,10 @@ def open_blob_store(settings: Settings) -> BlobStore:
     """Return the blob store that the `blob_backend` setting names."""
     if settings.blob_backend == "file":
         return FileBlobStore(settings.blob_dir)
+    if settings.blob_backend == "s3":
+        from appliance.blobs_s3 import S3BlobStore
+
+        return S3BlobStore.from_settings(settings)
     raise ValueError(f"blob_backend = {settings.blob_backend!r} is invalid: use file or s3")
 
 
@@ -92,6 +104,11 @@ class FileBlobStore:
         probe.write_bytes(b"")
         probe.unlink(missing_ok=True)
 
+    def list_blobs(self) -> Iterator[tuple[str, float]]:
+        for key in self.iter_keys():
+            with contextlib.suppress(FileNotFoundError):
+                yield key, self.path(key).stat().st_mtime
+
     def clear_temporary(self, min_age: float = 0.0) -> int:
         """Remove half-written temporary files left by a crash; return how many.
 
@@ -110,7 +127,7 @@ class FileBlobStore:
 
 
 async def collect_garbage(
-    store: FileBlobStore, referenced: Iterable[str], min_age: float = 3600.0
+    store: BlobStore, referenced: Iterable[str], min_age: float = 3600.0
 ) -> list[str]:
     """Delete blobs that no row references and that are older than `min_age` seconds.
 
@@ -119,11 +136,8 @@ async def collect_garbage(
     """
     wanted = set(referenced)
     cutoff = time.time() - min_age
-    removed = [
-        key
-        for key in store.iter_keys()
-        if key not in wanted and store.path(key).stat().st_mtime <= cutoff
-    ]
+    listed = await asyncio.to_thread(lambda: list(store.list_blobs()))
+    removed = [key for key, modified in listed if key not in wanted and modified <= cutoff]
     for key in removed:
         await store.delete(key)
     return removed

@@ -10,7 +10,7 @@ from appliance.admin_actions import AdminActions
 from appliance.admin_scope import AdminScope
 from appliance.audit import Audit
 from appliance.auth import Authenticator
-from appliance.blobs import FileBlobStore
+from appliance.blobs import open_blob_store
 from appliance.clock import Clock
 from appliance.config import Settings
 from appliance.credentials import Credentials
@@ -48,7 +48,7 @@ class Core:
         self.engine = make_engine(settings.database)
         self.sessions = make_sessionmaker(self.engine)
         self.writer = Writer(self.sessions, make_writer_engine(settings.database))
-        self.blobs = FileBlobStore(settings.blob_dir)
+        self.blobs = open_blob_store(settings)
         self.hub = make_change_hub(settings.database)
         self.store = MailStore(
             self.sessions, self.writer, self.blobs, self.hub, self.clock, settings.max_message_size
