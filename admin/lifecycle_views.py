@@ -1,7 +1,7 @@
 """Lifecycle forms of the admin console: hire, transfer, rename, retire, hand over.
 
-A centre admin's form applies the event at once (all or nothing, audited by the core);
-a unit admin's form files a request for the unit, which the centre approves or rejects
+A centre admin's form applies the event at once (all or nothing, audited by the core).
+A unit admin's form files a request for the unit, which the centre approves or rejects
 on the requests page. New passwords appear once, on the hand-over slip. The requests page
 also lists mailbox moves, which run a bounded number of batches per click, so a large
 move shows its progress between clicks and can stop and resume without losing mail.
@@ -130,9 +130,9 @@ async def _payload(request: Request, name: str, values: dict[str, str]) -> dict[
 
 async def _person_id(request: Request, address: str) -> int:
     """Return the id of the directory person whose mailbox is `address`, or 0 for none."""
-    wanted = address.strip().lower()
+    target = address.strip().lower()
     for person in await console(request).core.directory.people():
-        if wanted and person.address == wanted:
+        if target and person.address == target:
             return person.id
     return 0
 

@@ -1,7 +1,7 @@
 """`appliance lifecycle`: hire, transfer, rename units, retire, hand over; requests; moves.
 
 Each event command applies one lifecycle event, wholly or not at all, and prints what it
-did; an initial or reset password is printed once and stored nowhere in clear.
+did. An initial or reset password is printed once and stored nowhere in clear.
 """
 
 from __future__ import annotations
@@ -53,13 +53,16 @@ def _add_event_parsers(lifecycle: argparse._SubParsersAction[argparse.ArgumentPa
     hire.add_argument("--position", default="")
     hire.add_argument("--contract-type", default="permanent", help="e.g. biên chế, fixed_term")
     hire.add_argument("--contract-end", type=date.fromisoformat, help="YYYY-MM-DD")
+
     transfer = lifecycle.add_parser("transfer", help="move a person to another unit of the city")
     transfer.add_argument("address")
     transfer.add_argument("--to", required=True, dest="unit", help="mailbox name of the new unit")
+
     rename = lifecycle.add_parser("rename-unit", help="rename a unit and the addresses under it")
     rename.add_argument("unit", help="current mailbox name of the unit")
     rename.add_argument("--name", required=True, help="the unit's new name")
     rename.add_argument("--abbreviation", help="new abbreviation (the new mailbox name)")
+
     retire = lifecycle.add_parser(
         "retire", help="revoke a mailbox on an official date (retirement, leaving, moving away)"
     )
@@ -72,6 +75,7 @@ def _add_event_parsers(lifecycle: argparse._SubParsersAction[argparse.ArgumentPa
         choices=HANDOVER_FORMS,
         help="folder: into the unit's mailbox; mbox: an archive file in DATA/exports",
     )
+
     handover = lifecycle.add_parser("handover", help="hand a unit's mailbox to another person")
     handover.add_argument("unit", help="mailbox name of the unit, e.g. skhcn")
     handover.add_argument("--to", required=True, help="the new person's address or person id")

@@ -1,6 +1,6 @@
 """Lifecycle events described as JSON payloads, as unit requests store them.
 
-Each event has a name and a payload of plain values; `apply_in` checks the payload and
+Each event has a name and a payload of plain values. `apply_in` checks the payload and
 runs the event inside the caller's transaction, so an approved request and its event
 commit together or not at all.
 """

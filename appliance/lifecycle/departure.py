@@ -69,6 +69,7 @@ async def schedule_departure_in(
         raise LifecycleError(
             f"unknown handover {handover!r}; use one of {', '.join(HANDOVER_FORMS)}"
         )
+
     session = tx.session
     account = await account_by_address(session, address)
     require_in_use(account)
@@ -86,6 +87,7 @@ async def schedule_departure_in(
         raise LifecycleError(f"{account.address} already has a departure scheduled (#{pending})")
     if handover == "folder":
         await unit_mailbox(session, person, ctx.domain)
+
     row = LifecycleEvent(
         kind=KIND,
         account_id=account.id,

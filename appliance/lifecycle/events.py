@@ -1,10 +1,10 @@
 """The account lifecycle events, each applied in one transaction and audited after it.
 
-hire, transfer, unit rename, departure (retirement, leaving, transfer out of the city)
-and agency mailbox handover: each runs as one writer transaction, so it applies wholly or
-not at all, and writes one audit line after the commit (or one `refused` line with the
-reason). Dated steps (departures) and the end of forwarding periods run from scheduled
-jobs registered in `appliance.jobs`.
+The events are hire, transfer, unit rename, departure (retirement, leaving, transfer out
+of the city) and agency mailbox handover. Each runs as one writer transaction, so it
+applies wholly or not at all. After the commit it writes one audit line, or one line with
+outcome `refused` and the reason. Dated steps (departures) and the end of forwarding
+periods run from scheduled jobs registered in `appliance.jobs`.
 """
 
 from __future__ import annotations

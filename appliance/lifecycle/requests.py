@@ -1,4 +1,4 @@
-"""Unit requests: a unit admin asks, the operations centre approves or rejects.
+"""Unit requests: a unit admin files one, and the operations centre approves or rejects it.
 
 A unit admin files a request to create, change or revoke a mailbox of their own unit (or
 a unit below it); a request about another unit is refused and audited as out of scope.
@@ -157,8 +157,8 @@ class Requests:
     async def decide_approve(self, request_id: int, decided_by: str, client: str = "") -> Decision:
         """Approve a request as `decided_by` (the command line's operator, or a centre admin).
 
-        The event and the request's new state commit together; if the event is refused,
-        the request is marked failed with the reason in a second transaction.
+        The event and the request's new state commit together. If the event is refused,
+        a second transaction marks the request failed with the reason.
         """
         ctx = self.lifecycle.context(decided_by)
 
