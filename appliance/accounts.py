@@ -251,6 +251,14 @@ class Accounts:
             rows = await session.scalars(select(Account).order_by(Account.address))
             return [info(row) for row in rows]
 
+    async def has_password(self, address: str) -> bool:
+        """Tell whether anyone can log in to the account with a password yet."""
+        async with self.sessions() as session:
+            stored = await session.scalar(
+                select(Account.password_hash).where(Account.address == address.strip().lower())
+            )
+        return bool(stored)
+
     async def set_password(self, address: str, password: str, *, must_change: bool = False) -> None:
         password_hash = hash_password(password)
         now = self.clock.now()

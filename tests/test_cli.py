@@ -133,3 +133,23 @@ def test_serve_stops_on_sigterm(tmp_path: Path) -> None:
     assert process.returncode == 0
     assert "stopping: finishing deliveries in flight" in output
     assert output.rstrip().endswith("stopped")
+
+
+def test_init_makes_centre_admin_once(tmp_path: Path) -> None:
+    data = tmp_path / "var"
+    first = run(data, "init")
+    assert "  quantri@hue.gov.vn  " in first.stdout
+    listed = run(data, "account", "list").stdout.splitlines()
+    assert "quantri@hue.gov.vn\tcentre_admin\tactive\tTrung tâm điều hành thư công vụ" in listed
+    assert "quantri@hue.gov.vn" not in run(data, "init").stdout
+
+
+def test_add_unit_admin(tmp_path: Path) -> None:
+    data = tmp_path / "var"
+    run(data, "init")
+    made = run(data, "directory", "add-unit-admin", "skhcn")
+    assert made.returncode == 0, made.stderr
+    assert made.stdout.splitlines()[0] == "created admin.skhcn@hue.gov.vn"
+    again = run(data, "directory", "add-unit-admin", "skhcn")
+    assert again.returncode == 1
+    assert again.stderr.splitlines()[-1] == "error: admin.skhcn@hue.gov.vn was already issued"

@@ -14,6 +14,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from appliance.core import Core
+from appliance.directory.admins import add_unit_admin
 from appliance.directory.bulk import Created
 from appliance.directory.importing import Proposal, SourceRow, read_staff_file
 
@@ -39,6 +40,10 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "(default: FILE-handover-TIME.csv beside FILE)",
     )
     directory.add_parser("units", help="list every unit with its mailbox name")
+    admin = directory.add_parser(
+        "add-unit-admin", help="create the IT admin mailbox admin.<agency>@ of a unit"
+    )
+    admin.add_argument("unit", help="mailbox name of the unit, e.g. skhcn or vyda")
     search = directory.add_parser("search", help="find people by name, unit or address")
     search.add_argument("query")
     search.add_argument("--limit", type=int, default=20, help="most results shown (default 20)")
@@ -48,6 +53,11 @@ async def run_directory(core: Core, args: argparse.Namespace) -> int:
     console = Console()
     if args.directory_command == "units":
         return await _units(core, console)
+    if args.directory_command == "add-unit-admin":
+        address, password = await add_unit_admin(core.directory, args.unit)
+        console.print(f"created {address}")
+        console.print(f"initial password (shown only now; change it at first login): {password}")
+        return 0
     if args.directory_command == "search":
         return await _search(core, console, args.query, args.limit)
     return await _import(core, console, args)

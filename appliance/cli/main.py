@@ -17,7 +17,7 @@ from appliance.cli.directory import add_parser as add_directory_parser
 from appliance.cli.directory import run_directory
 from appliance.config import Settings, load_settings
 from appliance.core import Core
-from appliance.demo import load_demo
+from appliance.demo import create_centre_admin, load_demo
 from appliance.dkim_keys import key_path, make_key
 from appliance.errors import ApplianceError
 from appliance.logging_setup import configure_logging
@@ -71,8 +71,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_directory_parser(commands)
     lifecycle_cli.add_parser(commands)
-    backup_cli.add_parser(commands)
     dns_cli.add_parser(commands)
+    backup_cli.add_parser(commands)
     return parser
 
 
@@ -117,8 +117,12 @@ async def run_init(settings: Settings, demo: bool) -> int:
         units = await core.directory.load_units()
         if units:
             print(f"directory: created {units} units from the city's units file")
+        admin = await create_centre_admin(core)
+        if admin is not None:
+            print("operations centre admin (password shown only now; change it at first login):")
+            print(f"  {admin[0]}  {admin[1]}")
         if demo:
-            created = await load_demo(core.accounts, settings.domain)
+            created = await load_demo(core)
             if created:
                 print("demo accounts (passwords are shown only now):")
                 for address, password in created:
@@ -172,10 +176,10 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(run_init(settings, args.demo))
         if args.command == "serve":
             return asyncio.run(run_serve(settings))
-        if args.command in dns_cli.COMMANDS:
-            return dns_cli.run(settings, args)
         if args.command in backup_cli.COMMANDS:
             return asyncio.run(backup_cli.run(settings, args))
+        if args.command in dns_cli.COMMANDS:
+            return dns_cli.run(settings, args)
         if args.command == "directory":
             return asyncio.run(with_core(settings, lambda core: run_directory(core, args)))
         if args.command in lifecycle_cli.COMMANDS:
