@@ -71,7 +71,8 @@ def compose_config(*profiles: str) -> dict[str, object]:
         text=True,
         timeout=60,
         check=False,
-        env={**os.environ, "POSTGRES_PASSWORD": "example"},
+        # Only this variable: the compose file reads APPLIANCE_* from the environment.
+        env={"PATH": os.environ["PATH"], "POSTGRES_PASSWORD": "example"},
     )
     assert result.returncode == 0, result.stderr
     config: dict[str, object] = json.loads(result.stdout)
