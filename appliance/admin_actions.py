@@ -76,7 +76,7 @@ class AdminActions:
     # Reads
 
     async def units(self, admin: AdminIdentity) -> list[UnitInfo]:
-        """Return the units the admin sees: all for the centre, else theirs and those below."""
+        """Return the units the admin may see: all for the centre, else theirs and those below."""
         async with self.sessions() as session:
             rows = await session.scalars(select(Unit).order_by(Unit.name, Unit.id))
             return [unit_info(row) for row in rows if self.scope.may_see_unit(admin, row.id)]
@@ -136,7 +136,7 @@ class AdminActions:
         return Dashboard(states, pending, refusals)
 
     async def audit(self, admin: AdminIdentity, where: AuditFilter, page: int) -> AuditPage:
-        """Return a page of the audit log; a unit admin sees entries about their accounts."""
+        """Return a page of the audit log; a unit admin gets only entries about their accounts."""
         addresses: set[str] | None = None
         if not admin.is_centre:
             visible = await self.scope.visible_accounts(admin)

@@ -39,7 +39,7 @@ class ReviewRow:
 
 @dataclass
 class ActivityRow:
-    """What happened in one unit over a period (the six-monthly report)."""
+    """Counts of one unit's activity over a period (the six-monthly report)."""
 
     unit_id: int | None
     unit_name: str
@@ -124,8 +124,34 @@ async def activity(
     start, end = day_start(first), day_start(last + timedelta(days=1))
     names = await unit_names(session)
     accounts = await _accounts(session, set(visible))
-    by_address = {account.address: account.id for account in accounts}
     per_account: dict[str, Counter[int]] = defaultdict(Counter)
+    by_address = {account.address: account.id for account in accounts}
+    await _count_audit_events(session, by_address, start, end, per_account)
+    await _count_messages(session, start, end, per_account)
+    for account in accounts:
+        if start <= account.created_at < end:
+            per_account["created"][account.id] += 1
+        revoked_at = account.revoked_at
+        if account.state == "revoked" and revoked_at is not None and start <= revoked_at < end:
+            per_account["revoked"][account.id] += 1
+
+    rows: dict[int | None, ActivityRow] = {}
+    for account in accounts:
+        unit_id = visible[account.id]
+        row = rows.setdefault(unit_id, ActivityRow(unit_id, names.get(unit_id or 0, "")))
+        for key, counts in per_account.items():
+            setattr(row, key, getattr(row, key) + counts[account.id])
+    return sorted(rows.values(), key=by_unit_name)
+
+
+async def _count_audit_events(
+    session: AsyncSession,
+    by_address: dict[str, int],
+    start: datetime,
+    end: datetime,
+    per_account: dict[str, Counter[int]],
+) -> None:
+    """Add successful logins, locks and unlocks between `start` and `end`, by account."""
     for event, outcome, key in (
         ("login", "ok", "logins"),
         ("account_locked", None, "locked"),
@@ -139,6 +165,12 @@ async def activity(
         for address, count in await session.execute(query.group_by(AuditEntry.account)):
             if address in by_address:
                 per_account[key][by_address[address]] += int(count)
+
+
+async def _count_messages(
+    session: AsyncSession, start: datetime, end: datetime, per_account: dict[str, Counter[int]]
+) -> None:
+    """Add messages submitted and messages received in INBOX, by account."""
     # NOTE: the sending-rate rule deletes submission rows older than 30 minutes, so
     # "sent" counts only what is still kept until submissions are archived for reports.
     sent = select(Submission.account_id, func.count(Submission.id)).where(
@@ -154,19 +186,6 @@ async def activity(
     )
     for account_id, count in await session.execute(received):
         per_account["received"][account_id] += int(count)
-    for account in accounts:
-        if start <= account.created_at < end:
-            per_account["created"][account.id] += 1
-        revoked_at = account.revoked_at
-        if account.state == "revoked" and revoked_at is not None and start <= revoked_at < end:
-            per_account["revoked"][account.id] += 1
-    rows: dict[int | None, ActivityRow] = {}
-    for account in accounts:
-        unit_id = visible[account.id]
-        row = rows.setdefault(unit_id, ActivityRow(unit_id, names.get(unit_id or 0, "")))
-        for key, counts in per_account.items():
-            setattr(row, key, getattr(row, key) + counts[account.id])
-    return sorted(rows.values(), key=by_unit_name)
 
 
 def working_days(first: date, last: date) -> list[date]:
