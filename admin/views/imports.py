@@ -1,7 +1,7 @@
 """Staff list import: upload, dry-run preview, apply, then the password list once.
 
 The uploaded rows wait in memory between the preview and the apply, bound to the admin's
-session; the apply plans them again inside its transaction (see `appliance.directory`).
+session. The apply plans them again inside its transaction (see `appliance.directory`).
 """
 
 from __future__ import annotations
@@ -77,12 +77,14 @@ async def preview_form(request: Request, signed_in: SignedIn, form: FormData) ->
     data = await upload.read(MAX_UPLOAD + 1)
     if len(data) > MAX_UPLOAD:
         raise HTTPException(413)
+
     try:
         rows = read_rows(data, suffix)
     except ImportFileError as error:
         return await show_form(
             request, signed_in, error=t("import_unreadable", detail=error.message), status=400
         )
+
     unit = forms.text(form, "unit", 64) or None
     state = console(request)
     try:

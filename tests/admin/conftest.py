@@ -73,7 +73,7 @@ class AdminClient:
         )
 
     def login(self, address: str, password: str = ADMIN_PASSWORD, secret: str = "") -> None:
-        """Sign in fully; with `secret`, answer the TOTP step with a fresh code."""
+        """Sign in fully; with `secret`, pass the TOTP step with a fresh code."""
         response = self.login_password(address, password)
         if secret:
             assert 'action="/login/code"' in response.text, response.text
@@ -160,6 +160,7 @@ def client(appliance: RunningAppliance) -> Iterator[AdminClient]:
 
 
 def other_client(appliance: RunningAppliance) -> AdminClient:
+    """Return a second, signed-out client, for a test that needs two admins at once."""
     return AdminClient(appliance)
 
 

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 import re
 
 import pyotp
+import pytest
 
 from tests.admin.conftest import (
     ADMIN_PASSWORD,
     CENTRE,
     SKHCN_ADMIN,
+    SLIP_PASSWORD,
     AdminClient,
     City,
     audit_rows,
@@ -188,3 +191,23 @@ def test_logout_needs_csrf(skhcn_admin: AdminClient) -> None:
     done = skhcn_admin.submit("/", "/logout", {})
     assert done.status_code == 303
     assert skhcn_admin.get("/").headers["location"] == "/login"
+
+
+def test_no_secret_in_logs(
+    client: AdminClient, city: City, appliance: RunningAppliance, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    client.login(CENTRE, secret=city.centre_secret)
+    account_id = city.ids[city.stc_staff]
+    slip = client.get(
+        client.submit(f"/accounts/{account_id}", f"/accounts/{account_id}/reset", {}).headers[
+            "location"
+        ]
+    )
+    found = SLIP_PASSWORD.search(slip.text)
+    assert found is not None
+
+    assert "admin request method=POST path=/login status=200" in caplog.text
+    assert ADMIN_PASSWORD not in caplog.text
+    assert found.group(1) not in caplog.text
+    assert city.centre_secret not in caplog.text
