@@ -111,23 +111,26 @@ class PostgresChangeHub(ChangeHub):
                     await connection.close(timeout=5)
 
     async def _serve(self, connection: asyncpg.Connection) -> None:
-        lost = asyncio.Event()
-        connection.add_termination_listener(lambda _connection: lost.set())
+        lost = False
+
+        def on_termination(_connection: object) -> None:
+            nonlocal lost
+            lost = True
+            self._wake.set()
+
+        connection.add_termination_listener(on_termination)
         await connection.add_listener(CHANNEL, self._on_notification)
         self._connected.set()
         log.info("listening for changes from other nodes node=%s", self.node)
         self._wake_all()  # changes made while this node was not listening
-        while not lost.is_set():
-            waiter = asyncio.ensure_future(self._wake.wait())
-            closed = asyncio.ensure_future(lost.wait())
-            await asyncio.wait({waiter, closed}, return_when=asyncio.FIRST_COMPLETED)
-            waiter.cancel()
-            closed.cancel()
+        while True:
+            await self._wake.wait()
             self._wake.clear()
+            if lost:
+                raise asyncpg.InterfaceError("the LISTEN connection was closed by the server")
             outgoing, self._outgoing = sorted(self._outgoing), set()
             for payload in split_payloads(self.node, outgoing):
                 await connection.execute("SELECT pg_notify($1, $2)", CHANNEL, payload)
-        raise asyncpg.InterfaceError("the LISTEN connection was closed by the server")
 
     def _on_notification(
         self, _connection: object, _pid: int, _channel: str, payload: object
