@@ -96,7 +96,7 @@ class Delivery:
         self.after_queue: list[AfterQueue] = []  # called once mail for other domains is queued
         # Called with (rule, address) when a limit refuses a recipient or a message.
         self.on_refusal: Callable[[str, str], Awaitable[None]] | None = None
-        self.antivirus = Antivirus.from_settings(settings)  # None: no clamd_socket set
+        self.antivirus = Antivirus.from_settings(settings, store, sessions)  # None: no clamd
         self._in_flight = 0
         self._idle = asyncio.Event()
         self._idle.set()
@@ -176,11 +176,8 @@ class Delivery:
         self._in_flight += 1
         self._idle.clear()
         try:
-            if self.antivirus is not None:
-                raw, recipients, quarantine = await self.antivirus.screen(
-                    raw, recipients, self.is_local
-                )
-                folder = quarantine or folder
+            if self.antivirus and await self.antivirus.quarantined(raw, recipients, self.is_local):
+                return
             with DELIVERY_SECONDS.time():
                 await self._deliver(raw, mail_from, recipients, internal_date, folder)
         except OverQuota:

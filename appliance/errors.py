@@ -149,3 +149,18 @@ class MailLoop(ApplianceError):
     """The message has passed through too many servers: a mail loop."""
 
     smtp_reply = (554, "5.4.6 Too many hops: mail loop detected")
+
+
+class VirusFound(ApplianceError):
+    """The virus scanner found malware in the message."""
+
+    def __init__(self, signature: str) -> None:
+        super().__init__(f"Virus found: {signature}")
+        self.signature = signature
+        self.smtp_reply = (554, f"5.7.1 Message rejected: virus found ({signature})")
+
+
+class ScanFailed(ApplianceError):
+    """The virus scanner could not be reached or gave no verdict; the sender should retry."""
+
+    smtp_reply = (451, "4.3.0 Virus scan unavailable, try again later")
