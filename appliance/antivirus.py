@@ -2,7 +2,7 @@
 
 The client speaks clamd's INSTREAM command (clamd(8), "INSTREAM"): the command name with a
 `z` prefix and a NUL terminator, then the message in chunks that each start with their
-length as a 4-byte big-endian integer, then a zero-length chunk. clamd answers one line:
+length as a 4-byte big-endian integer, then a zero-length chunk. clamd replies with one line:
 `stream: OK`, `stream: <signature> FOUND` or `<reason> ERROR`.
 
 An infected message is either rejected (SMTP 554 5.7.1, the `reject` action) or stored in
@@ -43,7 +43,7 @@ class Verdict:
 
 
 def parse_reply(reply: bytes) -> Verdict:
-    """Read clamd's answer to INSTREAM; raise ScanFailed for anything but OK or FOUND."""
+    """Parse clamd's reply to INSTREAM; raise ScanFailed for anything but OK or FOUND."""
     text = reply.rstrip(b"\0\n").decode("utf-8", "replace")
     if text == "stream: OK":
         return Verdict(False)
@@ -51,7 +51,7 @@ def parse_reply(reply: bytes) -> Verdict:
         name = text.removeprefix("stream: ").removesuffix(" FOUND")
         # The name goes into an SMTP reply and a header, so only printable ASCII is kept.
         return Verdict(True, re.sub(r"[^\x21-\x7e]", "?", name))
-    raise ScanFailed(f"clamd answered {text!r}")
+    raise ScanFailed(f"clamd replied {text!r}")
 
 
 class ClamdClient:
@@ -85,7 +85,7 @@ class ClamdClient:
         return parse_reply(reply)
 
     async def ping(self) -> bool:
-        """Tell whether clamd answers PING with PONG."""
+        """Return whether clamd replies PONG to PING."""
         reader, writer = await asyncio.open_unix_connection(self.socket_path)
         try:
             writer.write(b"zPING\0")

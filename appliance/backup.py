@@ -13,8 +13,8 @@ A backup is one tar archive (gzip-compressed when its name ends in `.gz`) contai
 
 The database snapshot is taken first and the blobs it references are copied afterwards.
 Blobs are immutable and written durably before the row that references them commits,
-so every blob the snapshot references exists when it is copied; deliveries that commit
-after the snapshot are simply not in this backup.
+so every blob the snapshot references exists when it is copied. Deliveries that commit
+after the snapshot are not in this backup.
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ ARCHIVE_NAME = re.compile(r"^appliance-(\d{8}T\d{6}Z)\.tar(?:\.gz)?$")
 
 
 class BackupError(Exception):
-    """A backup or restore could not be completed; the message says why and what to do."""
+    """A backup or restore failed; the message states why and what to do next."""
 
 
 @dataclass(frozen=True)

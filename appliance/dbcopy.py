@@ -28,7 +28,7 @@ class CopyError(Exception):
 
 @dataclass(frozen=True)
 class MailboxSummary:
-    """What one folder holds: message count, total bytes and a digest of its rows."""
+    """Summary of one folder: message count, total bytes and a digest of its rows."""
 
     messages: int
     size: int
@@ -40,7 +40,7 @@ async def table_names(connection: AsyncConnection) -> set[str]:
 
 
 async def check_empty(engine: AsyncEngine) -> None:
-    """Raise CopyError unless no table of the schema holds a row in `engine`'s database."""
+    """Raise CopyError if any table of the schema contains a row in `engine`'s database."""
     async with engine.connect() as connection:
         present = await table_names(connection)
         for table in Base.metadata.sorted_tables:

@@ -1,8 +1,8 @@
 """Change notifications across appliance nodes that share one PostgreSQL database.
 
-Each node keeps its in-process `ChangeHub`; this subclass also sends every published
-folder id to the other nodes with PostgreSQL's NOTIFY, and wakes its own watchers when
-another node's NOTIFY arrives on its LISTEN connection. A notification still carries no
+Each node keeps its in-process `ChangeHub`. This subclass also sends every published
+folder id to the other nodes with PostgreSQL's NOTIFY. When another node's NOTIFY arrives
+on its LISTEN connection, it wakes its own watchers of that folder. A notification still carries no
 data, only "look again at folder N", so a lost or merged one costs nothing but a delay.
 When the LISTEN connection drops, the node reconnects and wakes every watcher once,
 because notifications sent while it was away are not delivered later.
@@ -61,7 +61,7 @@ class PostgresChangeHub(ChangeHub):
     def __init__(self, database_url: str) -> None:
         super().__init__()
         self._arguments = connect_arguments(make_url(database_url))
-        self.node = secrets.token_hex(6)  # tells this node's own notifications apart
+        self.node = secrets.token_hex(6)  # marks this node's own notifications, which it skips
         self._outgoing: set[int] = set()
         self._wake = asyncio.Event()
         self._connected = asyncio.Event()

@@ -1,7 +1,7 @@
 """Restore a backup archive (see `appliance.backup`) into an empty data folder or database.
 
-Every blob is checked against `blobs.sha256` before it is written, and once the database
-is back, every mailbox is compared with the summary in the manifest; any difference fails
+Every blob is checked against `blobs.sha256` before it is written. Once the database is
+back, every mailbox is compared with the summary in the manifest, and any difference fails
 the restore. A SQLite snapshot can be restored into SQLite or, by copying its rows, into
 an empty PostgreSQL database; a PostgreSQL dump is restored with pg_restore.
 """

@@ -1,4 +1,4 @@
-"""Container health check: the SMTP, IMAP and admin HTTP listeners each answer correctly.
+"""Container health check: the SMTP, IMAP and admin HTTP listeners each reply correctly.
 
 Speaks a few protocol lines to each listener on the loopback address, with the ports the
 appliance itself reads from its settings, and exits 0 only when every check passed.

@@ -7,7 +7,7 @@ Every test gets the same default database, emptied after each test that left row
 (TRUNCATE is about ten times faster than creating a database per test, which matters over
 a suite of more than a thousand tests). A test that needs more databases (a restore
 target, a copy target) makes them with `create_database` or `create_blank_database`;
-those are copied from a template that already holds the current schema.
+those are copied from a template that already contains the current schema.
 """
 
 from __future__ import annotations

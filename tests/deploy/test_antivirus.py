@@ -110,7 +110,7 @@ async def test_clamd_missing_socket_fails(tmp_path: Path) -> None:
 
 
 def test_clamd_error_reply_fails() -> None:
-    expected = "clamd answered 'INSTREAM size limit exceeded. ERROR'"
+    expected = "clamd replied 'INSTREAM size limit exceeded. ERROR'"
     with pytest.raises(ScanFailed, match=re.escape(expected)):
         parse_reply(b"INSTREAM size limit exceeded. ERROR\0")
 
