@@ -24,9 +24,20 @@ from appliance.core import Core
 from webmail.i18n import DEFAULT_LANGUAGE, load_catalogues
 from webmail.middleware import WebmailMiddleware, add_missing
 from webmail.render import make_environment, render, request_translator
-from webmail.session import CsrfRejected, LoginRequired, clear_cookie
+from webmail.session import CsrfRejected, LoginRequired, PasswordChangeRequired, clear_cookie
 from webmail.state import Webmail
-from webmail.views import auth, compose, mailbox, reading
+from webmail.views import (
+    auth,
+    compose,
+    directory,
+    mailbox,
+    password,
+    public_directory,
+    reading,
+    reporting,
+    security,
+    settings,
+)
 
 log = logging.getLogger("web")
 STATIC = Path(__file__).parent / "static"
@@ -59,8 +70,29 @@ def create_app(core: Core) -> Starlette:
         Route(
             "/folder/{folder_id:int}/{uid:int}/actions", mailbox.message_action, methods=["POST"]
         ),
+        Route(
+            "/folder/{folder_id:int}/{uid:int}/report", reporting.report_message, methods=["POST"]
+        ),
         Route("/compose", compose.compose_page, methods=["GET"]),
         Route("/compose", compose.send, methods=["POST"]),
+        Route("/settings", settings.settings_page),
+        Route("/settings/password", password.password_page, methods=["GET"]),
+        Route("/settings/password", password.change_password, methods=["POST"]),
+        Route("/settings/totp", security.begin_totp, methods=["POST"]),
+        Route("/settings/totp/confirm", security.confirm_totp, methods=["POST"]),
+        Route("/settings/totp/disable", security.disable_totp, methods=["POST"]),
+        Route("/settings/app-passwords", security.create_app_password, methods=["POST"]),
+        Route(
+            "/settings/app-passwords/{item:int}/revoke",
+            security.revoke_app_password,
+            methods=["POST"],
+        ),
+        Route("/settings/forwarding", settings.add_forwarding, methods=["POST"]),
+        Route("/settings/forwarding/remove", settings.remove_forwarding, methods=["POST"]),
+        Route("/directory", directory.directory_page),
+        Route("/directory/suggest", directory.suggest),
+        Route("/directory/unit/{mailbox}", directory.unit_page),
+        Route("/danh-ba/{name}", public_directory.public_unit),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
     app = Starlette(
@@ -74,6 +106,7 @@ def create_app(core: Core) -> Starlette:
         ],
         exception_handlers={
             LoginRequired: login_required,
+            PasswordChangeRequired: password_change_required,
             CsrfRejected: csrf_rejected,
             HTTPException: http_error,
             Exception: server_error,
@@ -92,6 +125,11 @@ async def login_required(request: Request, error: Exception) -> Response:
     if expired:
         clear_cookie(response, request.app.state.webmail.core.settings, "session")
     return response
+
+
+async def password_change_required(request: Request, error: Exception) -> Response:
+    """Send a reader who must change their password to the password page, from any page."""
+    return RedirectResponse("/settings/password", status_code=303)
 
 
 async def csrf_rejected(request: Request, error: Exception) -> Response:

@@ -10,11 +10,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 log = logging.getLogger("web")
 
 # The pages load scripts, styles and images only from the webmail itself, and never run
-# inline script. Message bodies are shown in a sandboxed frame with its own policy (see
+# inline script. Scripts may fetch only from the webmail (the directory suggestions of the
+# compose form). Message bodies are shown in a sandboxed frame with its own policy (see
 # `webmail.views.reading`).
 PAGE_POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "frame-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+    "connect-src 'self'; frame-src 'self'; form-action 'self'; base-uri 'none'; "
+    "frame-ancestors 'none'"
 )
 LOCAL_HOST_NAMES = frozenset({"127.0.0.1", "localhost", "[::1]"})
 

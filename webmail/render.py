@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -15,6 +16,8 @@ from webmail.state import webmail
 
 TEMPLATES = Path(__file__).parent / "templates"
 LANGUAGE_COOKIE = "lang"
+# Every page warns of the password's expiry from this long before it.
+EXPIRY_WARNING = timedelta(days=14)
 
 
 def make_environment() -> jinja2.Environment:
@@ -40,6 +43,23 @@ def here(request: Request) -> str:
     return request.url.path + (f"?{query}" if query else "")
 
 
+def password_expiry(request: Request) -> datetime | None:
+    """Return when the signed-in account's password expires, if that is 14 days away or less.
+
+    An account that must change its password now sees the password page instead.
+    """
+    signed_in = getattr(request.state, "signed_in", None)
+    if signed_in is None:
+        return None
+    status = signed_in.credentials
+    if status.must_change_password or status.password_expires_at is None:
+        return None
+    now = webmail(request).core.clock.now()
+    return (
+        status.password_expires_at if status.password_expires_at - now <= EXPIRY_WARNING else None
+    )
+
+
 def render(request: Request, template: str, *, status: int = 200, **context: Any) -> HTMLResponse:
     """Render a page with the translator, language, session and CSRF token in its context."""
     t = request_translator(request)
@@ -53,6 +73,7 @@ def render(request: Request, template: str, *, status: int = 200, **context: Any
             signed_in=signed_in,
             csrf=signed_in.csrf if signed_in else "",
             back_here=quote(here(request), safe=""),
+            password_expires=password_expiry(request),
             **context,
         )
     )

@@ -19,6 +19,7 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
+from appliance.auth import CredentialStatus
 from appliance.config import Settings
 from appliance.websessions import WebSessionInfo
 from webmail.state import webmail
@@ -40,6 +41,10 @@ class CsrfRejected(Exception):
     """A POST form came without the CSRF token of the session, or with a wrong one."""
 
 
+class PasswordChangeRequired(Exception):
+    """The account must change its password before it may use any other page."""
+
+
 @dataclass(frozen=True)
 class SignedIn:
     """The session of the current request."""
@@ -47,6 +52,7 @@ class SignedIn:
     session: WebSessionInfo
     token: str
     csrf: str
+    credentials: CredentialStatus
 
 
 def cookie_name(settings: Settings, base: str) -> str:
@@ -86,8 +92,12 @@ def clear_cookie(response: Response, settings: Settings, base: str) -> None:
     )
 
 
-async def require_session(request: Request) -> SignedIn:
-    """Return the session of the request, or raise LoginRequired."""
+async def require_session(request: Request, *, password_page: bool = False) -> SignedIn:
+    """Return the session of the request, or raise LoginRequired.
+
+    An account whose password is initial, reset or expired may reach only the password
+    page (`password_page`) and sign out; any other page raises PasswordChangeRequired.
+    """
     core = webmail(request).core
     token = request.cookies.get(cookie_name(core.settings, "session"))
     if not token:
@@ -97,9 +107,12 @@ async def require_session(request: Request) -> SignedIn:
         raise LoginRequired(expired=True)
     if core.clock.now() - found.last_seen_at >= TOUCH_INTERVAL:
         await core.web_sessions.touch(token)
-    signed_in = SignedIn(found, token, csrf_for(token))
+    credentials = await core.auth.status(found.account.id)
+    signed_in = SignedIn(found, token, csrf_for(token), credentials)
     request.state.signed_in = signed_in
     request.state.account = found.account.address
+    if credentials.must_change_password and not password_page:
+        raise PasswordChangeRequired()
     return signed_in
 
 

@@ -40,7 +40,11 @@ class WebClient:
         """Return the CSRF token of the first form on the page at `path`."""
         page = self.get(path)
         assert page.status_code == 200, page.text
-        found = CSRF_FIELD.search(page.text)
+        return self.csrf_of(page.text)
+
+    def csrf_of(self, page: str) -> str:
+        """Return the CSRF token of the first form in a page already fetched."""
+        found = CSRF_FIELD.search(page)
         assert found is not None, "no CSRF token on the page"
         return unescape(found.group(1))
 

@@ -137,7 +137,7 @@ async def login_code(request: Request) -> Response:
 
 async def logout(request: Request) -> Response:
     """End the session on the server and remove its cookie."""
-    signed_in = await require_session(request)
+    signed_in = await require_session(request, password_page=True)
     core = webmail(request).core
     check_csrf(await request.form(), signed_in.csrf)
     await core.web_sessions.revoke(signed_in.token)

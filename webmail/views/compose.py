@@ -72,6 +72,9 @@ async def compose_page(request: Request) -> Response:
         if source is None:
             raise HTTPException(404)
         draft, forwarded = await prefill(request, signed_in, mode, *source)
+    else:
+        # A "write to" link of the directory names the recipient.
+        draft.to = params.get("to", "")[:1000]
     return await compose_form(request, signed_in, draft, forwarded)
 
 

@@ -23,6 +23,10 @@ NOTICES = {
     "read": "notice_read",
     "sent": "notice_sent",
     "none": "notice_nothing_selected",
+    "password_changed": "notice_password_changed",
+    "reported": "notice_reported",
+    "spam": "notice_spam",
+    "not_spam": "notice_not_spam",
 }
 
 
@@ -45,7 +49,9 @@ async def home(request: Request) -> Response:
     inbox = find_role(await account_folders(request, signed_in), "inbox")
     if inbox is None:
         raise HTTPException(404)
-    return RedirectResponse(f"/folder/{inbox.id}", status_code=303)
+    notice = request.query_params.get("notice", "")
+    query = f"?notice={notice}" if notice in NOTICES else ""
+    return RedirectResponse(f"/folder/{inbox.id}{query}", status_code=303)
 
 
 def notice_text(request: Request) -> str:
@@ -127,7 +133,8 @@ async def message_action(request: Request) -> Response:
 async def apply_action(
     core: Core, views: list[FolderView], folder: FolderView, uids: list[int], form: FormData
 ) -> str:
-    """Move, delete or mark messages of one folder; return the notice key for the result.
+    """Move, delete or mark messages of one folder, or move them to or from Junk; return the
+    notice key for the result.
 
     Deleting moves to Trash; deleting in Trash flags \\Deleted and expunges (RFC 3501
     section 6.4.3), which removes the messages for good.
@@ -142,6 +149,13 @@ async def apply_action(
         if target.id != folder.id:
             await core.store.copy(folder.id, uids, target.name, move=True)
         return "moved"
+    elif action in ("spam", "not_spam"):
+        # Junk is the RFC 6154 \\Junk folder; "not spam" takes messages back to INBOX.
+        destination = find_role(views, "junk" if action == "spam" else "inbox")
+        if destination is None:
+            raise HTTPException(404)
+        if destination.id != folder.id:
+            await core.store.copy(folder.id, uids, destination.name, move=True)
     elif action == "delete":
         trash = find_role(views, "trash")
         if trash is None or trash.id == folder.id:

@@ -19,7 +19,7 @@ from webmail.display import decode_words, format_addresses, parse_date
 from webmail.folders import FolderView
 from webmail.reading import ReadableMessage, filename, find_part, inline_images, parse, part_bytes
 from webmail.reading import read_message as read_readable
-from webmail.render import render
+from webmail.render import render, request_translator
 from webmail.sanitize import frame_document, sanitize
 from webmail.session import SignedIn, require_session
 from webmail.state import webmail
@@ -127,8 +127,15 @@ async def message_page(request: Request) -> Response:
         blocked_images=blocked,
         allow_remote=allow_remote,
         notice="",
-        error="",
+        error=report_failure(request),
     )
+
+
+def report_failure(request: Request) -> str:
+    """Return the error text after a failed report (see `webmail.views.reporting`), or ""."""
+    if request.query_params.get("notice") != "report_failed":
+        return ""
+    return request_translator(request)("report_failed")
 
 
 def frame_page(raw: bytes, allow_remote: bool) -> str | None:
