@@ -1,12 +1,16 @@
 """Submission: mail sent by an authenticated account, from SMTP submission or the webmail.
 
 Both paths call this one service, so every rule on what an account may send is checked in
-one place.
+one place, and both get the same completed message: a Message-ID and a Date field when the
+client left them out (RFC 6409 section 8), and a Return-Path for local recipients.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from datetime import datetime
+from email.utils import format_datetime, make_msgid
 
 from appliance.delivery import Delivery
 from appliance.errors import MessageTooLarge, SenderNotAllowed
@@ -54,6 +58,41 @@ class Submission:
         if len(raw) > self.max_message_size:
             raise MessageTooLarge()
         await self.sending_rate.record(account, len(recipients))
-        await self.delivery.deliver(raw, mail_from, recipients)
+        raw = complete_header(raw, self.delivery.settings.hostname, self.delivery.clock.now())
+        # RFC 5321 4.4: Return-Path at final delivery; the outbound client removes it again.
+        return_path = f"Return-Path: <{mail_from}>\r\n".encode()
+        await self.delivery.deliver(return_path + raw, mail_from, recipients)
         if save_copy:
             await self.store.append(account.id, "Sent", raw, flags=("\\Seen",))
+
+
+def complete_header(raw: bytes, hostname: str, now: datetime) -> bytes:
+    """Add Message-ID and Date fields that the message lacks (RFC 6409 8.2 and 8.3).
+
+    The fields go at the end of the header, so the rest of the message is unchanged.
+    """
+    end, newline = _header_end(raw)
+    header = raw[:end]
+    added = b""
+    if not _has_field(header, b"message-id"):
+        added += b"Message-ID: " + make_msgid(domain=hostname).encode() + newline
+    if not _has_field(header, b"date"):
+        added += b"Date: " + format_datetime(now).encode() + newline
+    if not added:
+        return raw
+    if header and not header.endswith(newline):
+        header += newline
+    return header + added + raw[end:]
+
+
+def _header_end(raw: bytes) -> tuple[int, bytes]:
+    """Return where the header ends (before the empty line) and its line ending."""
+    for separator, newline in ((b"\r\n\r\n", b"\r\n"), (b"\n\n", b"\n")):
+        found = raw.find(separator)
+        if found != -1:
+            return found + len(newline), newline
+    return len(raw), b"\r\n"  # no body: the whole message is header
+
+
+def _has_field(header: bytes, name: bytes) -> bool:
+    return re.search(rb"^" + name + rb"[ \t]*:", header, re.IGNORECASE | re.MULTILINE) is not None

@@ -22,6 +22,7 @@ from appliance.metrics import record_refusal
 from appliance.store.types import AccountInfo
 from smtp import replies
 from smtp.auth import PasswordMechanisms
+from smtp.mx_policy import Inspection, MXPolicy
 from smtp.protocol import ApplianceSession, has_control_characters
 from smtp.resolver import Resolver
 from smtp.trace import protocol_name, received_header
@@ -58,8 +59,19 @@ class Handler:
     async def check_recipient(self, session: ApplianceSession, address: str) -> None:
         raise NotImplementedError
 
+    async def inspect(
+        self, session: ApplianceSession, mail_from: str, content: bytes
+    ) -> Inspection:
+        """Decide on a received message: fields to prepend, the folder, or a rejection."""
+        return Inspection(content=content)
+
     async def store(
-        self, session: ApplianceSession, mail_from: str, recipients: Sequence[str], raw: bytes
+        self,
+        session: ApplianceSession,
+        mail_from: str,
+        recipients: Sequence[str],
+        raw: bytes,
+        folder: str,
     ) -> None:
         """Hand the message to the core; return once it is durable."""
         raise NotImplementedError
@@ -116,15 +128,25 @@ class Handler:
         return address
 
     async def handle_DATA(self, server: Any, session: ApplianceSession, envelope: Envelope) -> str:
-        """Prepend the Received header and deliver; the 250 comes only once it is durable.
+        """Prepend the trace fields and deliver; the 250 comes only once it is durable.
 
         The delivery runs in its own task, shielded: once the data is in, a client that
         hangs up does not cancel a delivery half-way.
         """
         queue_id = new_queue_id()
-        content = envelope.original_content or b""
-        raw = self._trace(session, envelope, queue_id) + content
-        task = asyncio.ensure_future(self._deliver(session, envelope, queue_id, raw))
+        mail_from = "" if envelope.mail_from == "<>" else str(envelope.mail_from)
+        try:
+            inspection = await self.inspect(session, mail_from, envelope.original_content or b"")
+        except Exception:
+            log.exception("checks failed conn=%d id=%s", session.connection_id, queue_id)
+            return replies.SERVER_ERROR
+        if inspection.rejection is not None:
+            return self._reject(session, "DATA", mail_from, inspection.rejection)
+        trace = inspection.prefix + self._trace(session, envelope, queue_id)
+        raw = trace + inspection.content
+        task = asyncio.ensure_future(
+            self._deliver(session, envelope, queue_id, raw, inspection.folder)
+        )
         self._deliveries.add(task)
         task.add_done_callback(self._deliveries.discard)
         return await asyncio.shield(task)
@@ -148,11 +170,16 @@ class Handler:
         )
 
     async def _deliver(
-        self, session: ApplianceSession, envelope: Envelope, queue_id: str, raw: bytes
+        self,
+        session: ApplianceSession,
+        envelope: Envelope,
+        queue_id: str,
+        raw: bytes,
+        folder: str,
     ) -> str:
         mail_from = "" if envelope.mail_from == "<>" else str(envelope.mail_from)
         try:
-            await self.store(session, mail_from, list(envelope.rcpt_tos), raw)
+            await self.store(session, mail_from, list(envelope.rcpt_tos), raw, folder)
         except ApplianceError as error:
             reply = replies.of_error(error)
             record_refusal("smtp", reply)
@@ -190,15 +217,30 @@ class MXHandler(Handler):
 
     def __init__(self, core: Core, resolver: Resolver) -> None:
         super().__init__(core)
-        self.resolver = resolver
+        self.policy = MXPolicy(core.settings, resolver)
+
+    async def check_sender(self, session: ApplianceSession, address: str) -> None:
+        self.policy.check_sender(session.peer_ip, address)
 
     async def check_recipient(self, session: ApplianceSession, address: str) -> None:
         await self.core.delivery.check_recipient(address, may_relay=False)
 
+    async def inspect(
+        self, session: ApplianceSession, mail_from: str, content: bytes
+    ) -> Inspection:
+        return await self.policy.inspect(
+            session.peer_ip, session.host_name or "", mail_from, content
+        )
+
     async def store(
-        self, session: ApplianceSession, mail_from: str, recipients: Sequence[str], raw: bytes
+        self,
+        session: ApplianceSession,
+        mail_from: str,
+        recipients: Sequence[str],
+        raw: bytes,
+        folder: str,
     ) -> None:
-        await self.core.delivery.deliver(raw, mail_from, recipients)
+        await self.core.delivery.deliver(raw, mail_from, recipients, folder=folder)
 
 
 class SubmissionHandler(PasswordMechanisms, Handler):
@@ -211,7 +253,12 @@ class SubmissionHandler(PasswordMechanisms, Handler):
         await self.core.submission.check_recipient(account_of(session), address)
 
     async def store(
-        self, session: ApplianceSession, mail_from: str, recipients: Sequence[str], raw: bytes
+        self,
+        session: ApplianceSession,
+        mail_from: str,
+        recipients: Sequence[str],
+        raw: bytes,
+        folder: str,
     ) -> None:
         await self.core.submission.submit(account_of(session), mail_from, recipients, raw)
 

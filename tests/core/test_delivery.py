@@ -73,4 +73,9 @@ async def test_submission_saves_copy_in_sent(core: Core, account: AccountInfo) -
     sent = await core.store.folder(account.id, "Sent")
     [copy] = await core.store.messages(sent.id)
     assert copy.flags == frozenset({"\\Seen"})
-    assert await core.store.read(copy.blob_key) == raw
+    stored = await core.store.read(copy.blob_key)
+    # Submission adds the Message-ID and Date the message lacks, at the end of the header.
+    header, body = raw.split(b"\r\n\r\n", 1)
+    assert stored.startswith(header + b"\r\nMessage-ID: <")
+    assert stored.endswith(b"\r\n\r\n" + body)
+    assert stored.count(b"\r\nDate: ") == 1

@@ -2,8 +2,10 @@
 
 Each message is sent with smtplib over STARTTLS to a local account and read back with
 imaplib, aioimaplib and imapclient. What IMAP returns must be the bytes sent plus exactly
-one prepended Received header, and ENVELOPE and BODYSTRUCTURE must agree with Python's
-own parse of the same bytes.
+the MX's prepended trace fields (Return-Path, Authentication-Results, Received), and
+ENVELOPE and BODYSTRUCTURE must agree with Python's own parse of the same bytes. Some
+corpus messages come From: the city's domain, so the client is trusted as an internal
+relay; the MX rejects local senders from anywhere else.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import email.utils
 import imaplib
 import re
 import smtplib
+from collections.abc import Iterator
 from email.message import Message
 from pathlib import Path
 from typing import Any
@@ -25,7 +28,7 @@ import pytest
 from imapclient.response_types import BodyData
 
 from tests.conftest import CORPUS
-from tests.harness import RunningAppliance
+from tests.harness import RunningAppliance, running_appliance
 
 ADDRESS = "nvan.skhcn@hue.gov.vn"
 PASSWORD = "Secret-Pass-2026!"  # imaplib sends LOGIN arguments as ASCII only
@@ -48,18 +51,26 @@ def send_all(appliance: RunningAppliance, messages: list[bytes]) -> None:
 
 
 @pytest.fixture
-def filled(appliance: RunningAppliance) -> tuple[RunningAppliance, list[bytes]]:
-    appliance.add_account(ADDRESS, PASSWORD)
-    messages = [wire_form(path) for path in FILES]
-    send_all(appliance, messages)
-    return appliance, messages
+def filled(tmp_path: Path) -> Iterator[tuple[RunningAppliance, list[bytes]]]:
+    with running_appliance(tmp_path / "data", trusted_networks=("127.0.0.1/32",)) as appliance:
+        appliance.add_account(ADDRESS, PASSWORD)
+        messages = [wire_form(path) for path in FILES]
+        send_all(appliance, messages)
+        yield appliance, messages
+
+
+TRACE = re.compile(
+    rb"Return-Path: <sender@example\.org>\r\n"
+    rb"Authentication-Results: mail\.hue\.gov\.vn;[^\r\n]*\r\n(?:[ \t][^\r\n]*\r\n)*"
+    rb"(Received:[^\r\n]*\r\n(?:[ \t][^\r\n]*\r\n)*)"
+)
 
 
 def strip_trace(fetched: bytes) -> tuple[bytes, bytes]:
-    """Split the one prepended Received header (with its folded lines) from the rest."""
-    match = re.match(rb"Received:[^\r\n]*\r\n(?:[ \t][^\r\n]*\r\n)*", fetched)
-    assert match is not None, fetched[:200]
-    return match.group(0), fetched[match.end() :]
+    """Split the prepended trace fields from the rest; return the Received field and the rest."""
+    match = TRACE.match(fetched)
+    assert match is not None, fetched[:300]
+    return match.group(1), fetched[match.end() :]
 
 
 def content_types(message: Message) -> list[str]:

@@ -105,7 +105,7 @@ def with_port(value: Any, port: int) -> Any:
 @pytest.fixture
 async def outbound_factory(tmp_path: Path) -> AsyncIterator[OutboundFactory]:
     """Build an `Outbound` with a sink (STARTTLS with `tls=True`) and settings overrides."""
-    cores: list[Core] = []
+    built: list[Outbound] = []
     servers: list[asyncio.Server] = []
 
     async def build(
@@ -115,7 +115,7 @@ async def outbound_factory(tmp_path: Path) -> AsyncIterator[OutboundFactory]:
         table: dict[Any, Any] | None = None,
         **settings: Any,
     ) -> Outbound:
-        data_dir = tmp_path / f"data{len(cores)}"
+        data_dir = tmp_path / f"data{len(built)}"
         make_key(key_path(data_dir))
         sink = Sink()
         server, port = await start_sink(sink, sink_tls(tmp_path) if tls else None, auth=auth)
@@ -124,13 +124,14 @@ async def outbound_factory(tmp_path: Path) -> AsyncIterator[OutboundFactory]:
         clock = Clock()
         clock.stop_at(START)
         core = await Core.open(replace(Settings(data_dir=data_dir), **values), clock)
-        cores.append(core)
         await core.accounts.create(SENDER, PASSWORD)
-        return Outbound(core, sink, port, TableResolver(TABLE if table is None else table))
+        outbound = Outbound(core, sink, port, TableResolver(TABLE if table is None else table))
+        built.append(outbound)
+        return outbound
 
     yield build
-    for core in cores:
-        await core.close()
+    for outbound in built:
+        await outbound.core.close()  # a test that restarts leaves its newest core here
     for server in servers:
         server.close()
         await server.wait_closed()

@@ -145,15 +145,13 @@ async def test_queue_survives_restart(outbound_factory: OutboundFactory, tmp_pat
     await first.core.close()
     from appliance.core import Core
 
-    second = await Core.open(settings, first.core.clock)
-    try:
-        second.queue.transport = first.transport
-        del first.sink.rcpt_replies["an@example.test"]
-        second.clock.advance(timedelta(minutes=5))
-        assert await second.queue.run_once() == 1
-    finally:
-        await second.close()
+    first.core = await Core.open(settings, first.core.clock)
+    first.core.queue.transport = first.transport
+    del first.sink.rcpt_replies["an@example.test"]
+    first.core.clock.advance(timedelta(minutes=5))
+    assert await first.core.queue.run_once() == 1
     assert [m.recipients for m in first.sink.messages] == [["an@example.test"]]
+    assert await first.rows() == [("an@example.test", "sent", 2)]
 
 
 async def test_null_mx_bounces(outbound_factory: OutboundFactory) -> None:
@@ -196,3 +194,13 @@ async def test_mixed_replies_per_recipient(outbound_factory: OutboundFactory) ->
         ("b@example.test", "bounced", 1),
     ]
     assert [m.recipients for m in outbound.sink.messages] == [["a@example.test"]]
+
+
+async def test_bounce_of_null_sender_sends_nothing(outbound_factory: OutboundFactory) -> None:
+    outbound = await outbound_factory()
+    outbound.sink.rcpt_replies["an@example.test"] = REFUSED
+    await outbound.core.delivery.deliver(message(), "", ["an@example.test"])
+    await outbound.core.queue.run_once()
+    assert await outbound.rows() == [("an@example.test", "bounced", 1)]
+    assert await outbound.inbox() == []
+    assert outbound.sink.messages == []

@@ -62,14 +62,43 @@ def folder_messages(appliance: RunningAppliance, account: AccountInfo, name: str
     return appliance.call(read)
 
 
-def split_trace(stored: bytes) -> tuple[bytes, bytes]:
-    """Split a stored message into its first (Received) header field and the rest."""
-    assert stored.startswith(b"Received: ")
-    end = 0
-    while True:
-        end = stored.index(b"\r\n", end) + 2
-        if stored[end : end + 1] not in (b" ", b"\t"):
-            return stored[:end], stored[end:]
+MX_TRACE = ("Return-Path", "Authentication-Results", "Received")
+SUBMISSION_TRACE = ("Return-Path", "Received")
+
+
+def leading_fields(stored: bytes, count: int) -> tuple[list[bytes], bytes]:
+    """Split the first `count` header fields (each with its folded lines) from the rest."""
+    fields = []
+    start = 0
+    for _ in range(count):
+        end = start
+        while True:
+            end = stored.index(b"\r\n", end) + 2
+            if stored[end : end + 1] not in (b" ", b"\t"):
+                break
+        fields.append(stored[start:end])
+        start = end
+    return fields, stored[start:]
+
+
+def split_trace(stored: bytes, names: tuple[str, ...] = MX_TRACE) -> tuple[bytes, bytes]:
+    """Split a stored message into its Received field and what follows the added fields.
+
+    The message must start with exactly the trace fields `names`, in that order; the MX
+    adds Return-Path, Authentication-Results and Received.
+    """
+    fields, rest = leading_fields(stored, len(names))
+    assert [field.split(b":", 1)[0].decode() for field in fields] == list(names), fields
+    return fields[-1], rest
+
+
+def trace_fields(stored: bytes, names: tuple[str, ...] = MX_TRACE) -> dict[str, str]:
+    """Return the added trace fields by name, unfolded, without the field names."""
+    fields, _rest = leading_fields(stored, len(names))
+    return {
+        field.split(b":", 1)[0].decode(): " ".join(field.split(b":", 1)[1].decode().split())
+        for field in fields
+    }
 
 
 class RawClient:

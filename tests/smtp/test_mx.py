@@ -18,6 +18,7 @@ from tests.smtp.helpers import (
     mx_client,
     raw_client,
     split_trace,
+    trace_fields,
 )
 
 MESSAGE = b"From: a@example.org\r\nTo: nvan.skhcn@hue.gov.vn\r\nSubject: hi\r\n\r\nHello.\r\n"
@@ -36,6 +37,13 @@ def test_delivery_prepends_one_received_header(appliance: RunningAppliance) -> N
     [stored] = inbox(appliance, account)
     trace, rest = split_trace(stored)
     assert rest == MESSAGE
+    added = trace_fields(stored)
+    assert added["Return-Path"] == "<a@example.org>"
+    # The test resolver fails every lookup: each check is a temporary error, and no action.
+    assert added["Authentication-Results"] == (
+        "mail.hue.gov.vn; spf=temperror smtp.mailfrom=example.org; dkim=none; "
+        "dmarc=temperror header.from=example.org"
+    )
     lines = trace.decode().split("\r\n")
     assert lines[0] == "Received: from client.example ([127.0.0.1])"
     assert re.fullmatch(
@@ -72,7 +80,7 @@ def test_unknown_local_user_is_rejected(appliance: RunningAppliance) -> None:
 def test_foreign_recipient_is_relay_denied(appliance: RunningAppliance) -> None:
     appliance.add_account(LOCAL)
     with mx_client(appliance) as client:
-        client.mail(LOCAL)
+        client.mail("a@example.org")
         reply = client.rcpt(FOREIGN)
     assert reply == (550, b"5.7.1 Relaying denied")
 

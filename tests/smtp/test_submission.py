@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import smtplib
 from base64 import b64encode
 from datetime import timedelta
@@ -17,11 +18,13 @@ from tests.smtp.helpers import (
     FOREIGN,
     LOCAL,
     OTHER_LOCAL,
+    SUBMISSION_TRACE,
     folder_messages,
     inbox,
     raw_client,
     split_trace,
     submission_client,
+    trace_fields,
 )
 
 MESSAGE = b"From: nvan.skhcn@hue.gov.vn\r\nSubject: report\r\n\r\nAttached.\r\n"
@@ -147,13 +150,20 @@ def test_sender_must_be_own_address(appliance: RunningAppliance) -> None:
 def test_foreign_recipient_is_queued(appliance: RunningAppliance) -> None:
     sender = appliance.add_account(LOCAL, ASCII_PASSWORD)
     colleague = appliance.add_account(OTHER_LOCAL, ASCII_PASSWORD)
+    appliance.call(appliance.core.queue.stop)  # keep the entry as queued, not yet tried
     with submission_client(appliance) as client:
         refused = client.sendmail(LOCAL, [FOREIGN, OTHER_LOCAL, "nobody@hue.gov.vn"], MESSAGE)
     assert refused == {"nobody@hue.gov.vn": (550, b"5.1.1 No such user here")}
     assert outbound(appliance) == [(LOCAL, FOREIGN, "queued")]
     [stored] = inbox(appliance, colleague)
-    trace, rest = split_trace(stored)
-    assert rest == MESSAGE
+    trace, rest = split_trace(stored, SUBMISSION_TRACE)
+    assert trace_fields(stored, SUBMISSION_TRACE)["Return-Path"] == f"<{LOCAL}>"
+    head, body = rest.split(b"\r\n\r\n", 1)
+    assert head.startswith(MESSAGE.split(b"\r\n\r\n")[0] + b"\r\nMessage-ID: <")
+    assert re.fullmatch(rb"Message-ID: <[^>]+@mail\.hue\.gov\.vn>", head.split(b"\r\n")[2])
+    assert head.split(b"\r\n")[3].startswith(b"Date: ")
+    assert len(head.split(b"\r\n")) == 4
+    assert body == b"Attached.\r\n"
     assert b" with ESMTPSA " in trace
     assert inbox(appliance, sender) == []
     assert folder_messages(appliance, sender, "Sent") == []
@@ -161,6 +171,7 @@ def test_foreign_recipient_is_queued(appliance: RunningAppliance) -> None:
 
 def test_implicit_tls_submission(appliance: RunningAppliance) -> None:
     appliance.add_account(LOCAL, ASCII_PASSWORD)
+    appliance.call(appliance.core.queue.stop)  # keep the entry as queued, not yet tried
     client = smtplib.SMTP_SSL(
         "127.0.0.1", appliance.ports["submissions"], context=appliance.client_tls()
     )
