@@ -14,7 +14,12 @@ from appliance.blobs import open_blob_store
 from appliance.clock import Clock
 from appliance.config import Settings
 from appliance.credentials import Credentials
-from appliance.db import make_engine, make_sessionmaker, make_writer_engine
+from appliance.db import (
+    make_engine,
+    make_reader_engine,
+    make_sessionmaker,
+    make_writer_engine,
+)
 from appliance.delivery import Delivery
 from appliance.directory.service import Directory
 from appliance.forwarding import Forwarding
@@ -32,6 +37,7 @@ from appliance.reports import Reports
 from appliance.scheduler import Scheduler
 from appliance.sending_rate import SendingRate
 from appliance.store.mailstore import MailStore
+from appliance.store.reader import Reader
 from appliance.store.writer import Writer
 from appliance.submission import Submission
 from appliance.websessions import WebSessions
@@ -48,6 +54,7 @@ class Core:
         self.engine = make_engine(settings.database)
         self.sessions = make_sessionmaker(self.engine)
         self.writer = Writer(self.sessions, make_writer_engine(settings.database))
+        self.reader = Reader(self.sessions, make_reader_engine(settings.database))
         self.blobs = open_blob_store(settings)
         self.hub = make_change_hub(settings.database)
         self.store = MailStore(
@@ -65,7 +72,7 @@ class Core:
         )
         self.auth = Authenticator(self.sessions, self.writer, self.audit, self.clock)
         self.credentials = Credentials(self.sessions, self.writer, self.audit, self.clock)
-        self.delivery = Delivery(settings, self.sessions, self.store, self.clock)
+        self.delivery = Delivery(settings, self.sessions, self.store, self.clock, self.reader)
         self.delivery.on_refusal = self._delivery_refusal
         self.notifier = Notifier(settings, self.delivery, self.clock)
         self.sending_rate = SendingRate(
@@ -79,7 +86,7 @@ class Core:
             settings, self.sessions, self.writer, self.blobs, self.delivery, self.clock
         )
         self.delivery.after_queue.append(self.queue.wake)
-        self.quota_warnings = QuotaWarnings(self.sessions, self.writer, self.notifier)
+        self.quota_warnings = QuotaWarnings(self.sessions, self.writer, self.notifier, self.reader)
         self.delivery.after_delivery.append(self.quota_warnings.check)
         self.reports = Reports(
             self.store,
@@ -160,5 +167,6 @@ class Core:
         await self.queue.stop()
         await self.scheduler.stop()
         await self.writer.stop()
+        await self.reader.close()
         await self.hub.stop()
         await self.engine.dispose()

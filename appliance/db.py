@@ -44,11 +44,24 @@ def make_writer_engine(url: str) -> Engine | None:
     begins with BEGIN IMMEDIATE because only the writer uses it. Other databases (and an
     in-memory SQLite, which a second connection would not share) keep the async path.
     """
+    return _make_sync_engine(url, "BEGIN IMMEDIATE")
+
+
+def make_reader_engine(url: str) -> Engine | None:
+    """Create a synchronous engine for read threads, or None where there is none.
+
+    As `make_writer_engine`, but transactions begin deferred: in WAL mode a read never
+    waits for the writer and sees the last commit.
+    """
+    return _make_sync_engine(url, "BEGIN")
+
+
+def _make_sync_engine(url: str, begin: str) -> Engine | None:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
         return None
-    # The pool hands the connection only to the writer's one thread, but the engine is
-    # created and disposed of on the event loop's thread.
+    # The pool hands connections to worker threads, but the engine is created and
+    # disposed of on the event loop's thread.
     engine = create_engine(
         parsed.set(drivername="sqlite"),
         connect_args={"timeout": 30, "check_same_thread": False},
@@ -57,7 +70,7 @@ def make_writer_engine(url: str) -> Engine | None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql(begin)
 
     return engine
 

@@ -20,17 +20,17 @@ import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import partial
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Connection, Table, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
 
 from appliance.antivirus import Antivirus
 from appliance.clock import Clock
 from appliance.config import Settings
 from appliance.errors import (
     MailboxFull,
-    MailboxNotFound,
     MailLoop,
     MessageTooLarge,
     OverQuota,
@@ -38,10 +38,11 @@ from appliance.errors import (
     UnknownRecipient,
 )
 from appliance.metrics import DELIVERIES, DELIVERY_SECONDS
-from appliance.models import Account, ForwardingRule, OutboundMessage
-from appliance.store import folders, messages
+from appliance.models import Account, Folder, OutboundMessage
+from appliance.recipients import Recipient, accounts, folder_ids, forwarding_rules, resolve
+from appliance.store import message_rows as rows
 from appliance.store.mailstore import MailStore
-from appliance.store.writer import Transaction
+from appliance.store.reader import Reader
 
 log = logging.getLogger("appliance.delivery")
 
@@ -51,7 +52,7 @@ _DELIVERED_TO = re.compile(rb"^delivered-to:[ \t]*<?([^\r\n>]+)>?", re.IGNORECAS
 
 # A locked account still receives mail; forwarding, revoked and purged ones do not.
 RECEIVING_STATES = frozenset({"active", "locked"})
-MAX_RENAME_HOPS = 4
+OUTBOUND = cast(Table, OutboundMessage.__table__)
 
 AfterDelivery = Callable[[list[int]], Awaitable[None]]
 AfterQueue = Callable[[], None]
@@ -78,6 +79,9 @@ class Plan:
     store_original: list[str] = field(default_factory=list)  # local addresses
     queue_original: list[str] = field(default_factory=list)  # foreign addresses
     forwards: dict[str, list[str]] = field(default_factory=dict)  # forwarder -> targets
+    # Folder id to store into, by local address, as read before the write (a hint: the
+    # write looks the folder up again if it is gone by then).
+    folders: dict[str, int | None] = field(default_factory=dict)
 
 
 class Delivery:
@@ -87,11 +91,13 @@ class Delivery:
         sessions: async_sessionmaker[AsyncSession],
         store: MailStore,
         clock: Clock,
+        reader: Reader | None = None,
     ) -> None:
         self.settings = settings
         self.sessions = sessions
         self.store = store
         self.clock = clock
+        self.reader = reader or Reader(sessions)
         self.after_delivery: list[AfterDelivery] = []  # run in the background, with account ids
         self.after_queue: list[AfterQueue] = []  # called once mail for other domains is queued
         # Called with (rule, address) when a limit refuses a recipient or a message.
@@ -126,39 +132,15 @@ class Delivery:
             if not may_relay:
                 raise RelayDenied(f"Relaying to {address} denied")
             return
-        [target] = await self._resolve([address.lower()])
-        async with self.sessions() as session:
-            account = await session.scalar(select(Account).where(Account.address == target))
+        wanted = address.lower()
+        now = self.clock.now()
+        found = await self.reader.run(lambda session: resolve(session, [wanted], now))
+        account = found[wanted]
         if account is None or account.state not in RECEIVING_STATES:
             raise UnknownRecipient(f"No mailbox here has the address {address}")
         if account.used_bytes >= account.quota_bytes:
-            await self._refused("quota", target)
+            await self._refused("quota", account.address)
             raise MailboxFull(f"Mailbox {address} is full")
-
-    async def _resolve(self, addresses: list[str]) -> list[str]:
-        """Replace each address in its forwarding period by its new address.
-
-        After a transfer or a unit rename the old address forwards for a while; once the
-        period ends the old address is unknown (RFC 5321 550 5.1.1). Forwarding is
-        followed for a few hops only, so a mistaken cycle cannot hang delivery.
-        """
-        now = self.clock.now()
-        resolved = []
-        async with self.sessions() as session:
-            for address in addresses:
-                for _hop in range(MAX_RENAME_HOPS):
-                    account = await session.scalar(
-                        select(Account).where(Account.address == address)
-                    )
-                    if account is None or account.state != "forwarding":
-                        break
-                    if account.forward_to is None or (
-                        account.forward_until is not None and account.forward_until <= now
-                    ):
-                        raise UnknownRecipient(f"The address {address} is no longer in use")
-                    address = account.forward_to
-                resolved.append(address)
-        return resolved
 
     async def deliver(
         self,
@@ -207,7 +189,7 @@ class Delivery:
         header = header_block(raw)
         if len(_TRACE_LINE.findall(header)) > MAX_HOPS:
             raise MailLoop()
-        plan = await self._plan(header, recipients)
+        plan = await self._plan(header, recipients, folder)
         copies: dict[str, bytes] = {
             forwarder: b"Delivered-To: " + forwarder.encode() + b"\r\n" + raw
             for forwarder in plan.forwards
@@ -227,25 +209,26 @@ class Delivery:
                     self.store.parse(copy) if local_targets else "",
                 )
             )
-        delivered_to: list[int] = []
+        original = rows.NewMessage(original_key, len(raw), structure, frozenset(), date)
 
-        async def write(tx: Transaction) -> None:
-            delivered_to.clear()
-            for address in plan.store_original:
-                delivered_to.append(
-                    await self._store(tx, address, original_key, len(raw), structure, date, folder)
-                )
-            self._queue(tx, original_key, mail_from, plan.queue_original, now)
+        def write(session: Session) -> list[rows.Slot]:
+            connection = session.connection()
+            slots = [
+                self._store(connection, plan, address, original, folder)
+                for address in plan.store_original
+            ]
+            self._queue(connection, original_key, mail_from, plan.queue_original, now)
             for forwarder, key, size, copy_structure in prepared:
+                copy = rows.NewMessage(key, size, copy_structure, frozenset(), date)
                 targets = plan.forwards[forwarder]
                 for target in (t for t in targets if self.is_local(t)):
-                    delivered_to.append(
-                        await self._store(tx, target, key, size, copy_structure, date, folder)
-                    )
+                    slots.append(self._store(connection, plan, target, copy, folder))
                 foreign = [t for t in targets if not self.is_local(t)]
-                self._queue(tx, key, mail_from, foreign, now)
+                self._queue(connection, key, mail_from, foreign, now)
+            return slots
 
-        await self.store.writer.run(write)
+        slots = await self.store.writer.run_sync(write, self._publish)
+        delivered_to = [slot.account_id for slot in slots]
         forwarded = sum(len(targets) for targets in plan.forwards.values())
         DELIVERIES.labels(destination="local").inc(len(plan.store_original))
         DELIVERIES.labels(destination="queued").inc(len(plan.queue_original))
@@ -266,25 +249,31 @@ class Delivery:
             for hook in self.after_queue:
                 hook()
 
-    async def _plan(self, header: bytes, recipients: Sequence[str]) -> Plan:
-        plan = Plan()
-        local = sorted(
-            set(await self._resolve([r.lower() for r in recipients if self.is_local(r)]))
-        )
-        plan.queue_original = [r for r in dict.fromkeys(recipients) if not self.is_local(r)]
+    async def _plan(self, header: bytes, recipients: Sequence[str], folder: str) -> Plan:
+        local = [r.lower() for r in recipients if self.is_local(r)]
         already = {
             m.strip().lower().decode("ascii", "replace") for m in _DELIVERED_TO.findall(header)
         }
-        async with self.sessions() as session:
-            rows = await session.execute(
-                select(Account.address, ForwardingRule.target, ForwardingRule.keep_copy)
-                .join(ForwardingRule, ForwardingRule.account_id == Account.id)
-                .where(Account.address.in_(local), ForwardingRule.active.is_(True))
-            )
-            rules: dict[str, list[tuple[str, bool]]] = {}
-            for address, target, keep_copy in rows:
-                rules.setdefault(address, []).append((target, keep_copy))
-        for address in local:
+        now = self.clock.now()
+        plan = await self.reader.run(
+            lambda session: self._read_plan(session, local, already, folder, now)
+        )
+        plan.queue_original = [r for r in dict.fromkeys(recipients) if not self.is_local(r)]
+        return plan
+
+    def _read_plan(
+        self, session: Session, local: list[str], already: set[str], folder: str, now: datetime
+    ) -> Plan:
+        """Read who gets the message and into which folder (in a reader thread)."""
+        plan = Plan()
+        receivers: dict[str, Recipient] = {}
+        for address, account in resolve(session, local, now).items():
+            if account is None:
+                raise UnknownRecipient(f"No mailbox here has the address {address}")
+            receivers[account.address] = account
+        addresses = sorted(receivers)
+        rules = forwarding_rules(session, addresses)
+        for address in addresses:
             forwards = rules.get(address, [])
             if not forwards or address in already:
                 plan.store_original.append(address)
@@ -292,55 +281,76 @@ class Delivery:
             plan.forwards[address] = [target for target, _keep in forwards]
             if any(keep for _target, keep in forwards):
                 plan.store_original.append(address)
+        targets = {t for ts in plan.forwards.values() for t in ts if self.is_local(t)}
+        receivers.update(accounts(session, targets - receivers.keys()))
+        account_ids = [account.account_id for account in receivers.values()]
+        ids = folder_ids(session, account_ids, {folder, "INBOX"})
+        for address, account in receivers.items():
+            # The owner may have deleted that folder (Junk, say): the mail still reaches them.
+            plan.folders[address] = ids.get((account.account_id, folder)) or ids.get(
+                (account.account_id, "INBOX")
+            )
         return plan
 
-    async def _store(
+    def _store(
         self,
-        tx: Transaction,
+        connection: Connection,
+        plan: Plan,
         address: str,
-        blob_key: str,
-        size: int,
-        structure: str,
-        date: datetime,
-        folder: str = "INBOX",
-    ) -> int:
-        account = await tx.session.scalar(select(Account).where(Account.address == address))
-        if account is None or account.state not in RECEIVING_STATES:
+        item: rows.NewMessage,
+        folder: str,
+    ) -> rows.Slot:
+        """Insert one copy for a local address (in the writer's thread)."""
+        folder_id = plan.folders.get(address)
+        slot = rows.claim(connection, rows.folder_with_id(folder_id), 1) if folder_id else None
+        if slot is None:
+            slot = self._claim_by_address(connection, address, folder)
+        if slot is None:
             raise UnknownRecipient(f"No mailbox here has the address {address}")
-        try:
-            inbox = await folders.find(tx.session, account.id, folder)
-        except MailboxNotFound:
-            # The owner deleted that folder (Junk, say): the mail still reaches them.
-            inbox = await folders.find(tx.session, account.id, "INBOX")
-        await messages.insert(
-            tx.session,
-            account,
-            inbox,
-            blob_key=blob_key,
-            size=size,
-            structure=structure,
-            flags=(),
-            internal_date=date,
-        )
-        tx.after_commit(partial(self.store.hub.publish, inbox.id))
-        return account.id
+        rows.charge(connection, slot.account_id, [item.size], states=RECEIVING_STATES)
+        rows.insert_rows(connection, slot, [item])
+        return slot
 
+    @staticmethod
+    def _claim_by_address(connection: Connection, address: str, folder: str) -> rows.Slot | None:
+        """Claim a UID in `folder` of the address's account, or its INBOX if that is gone."""
+        found = dict(
+            connection.execute(
+                select(Folder.name, Folder.id)
+                .join(Account, Account.id == Folder.account_id)
+                .where(Account.address == address, Folder.name.in_([folder, "INBOX"]))
+            ).all()
+        )
+        folder_id = found.get(folder) or found.get("INBOX")
+        if folder_id is None:
+            return None
+        return rows.claim(connection, rows.folder_with_id(folder_id), 1)
+
+    def _publish(self, slots: list[rows.Slot]) -> None:
+        for slot in slots:
+            self.store.hub.publish(slot.folder_id)
+
+    @staticmethod
     def _queue(
-        self, tx: Transaction, blob_key: str, mail_from: str, targets: list[str], now: datetime
+        connection: Connection, blob_key: str, mail_from: str, targets: list[str], now: datetime
     ) -> None:
-        for address in targets:
-            tx.session.add(
-                OutboundMessage(
-                    blob_key=blob_key,
-                    mail_from=mail_from,
-                    rcpt_to=address,
-                    created_at=now,
-                    next_attempt_at=now,
-                    attempts=0,
-                    state="queued",
-                    last_error="",
-                )
-            )
+        if not targets:
+            return
+        entries: list[dict[str, Any]] = [
+            {
+                "blob_key": blob_key,
+                "mail_from": mail_from,
+                "rcpt_to": address,
+                "created_at": now,
+                "next_attempt_at": now,
+                "attempts": 0,
+                "state": "queued",
+                "last_error": "",
+                "delay_notified": False,
+            }
+            for address in targets
+        ]
+        connection.execute(insert(OUTBOUND), entries)
 
     def _run_after_delivery(self, account_ids: list[int]) -> None:
         if not account_ids:

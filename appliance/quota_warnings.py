@@ -6,12 +6,16 @@ it goes back to zero once usage falls below 80%, so a later crossing warns again
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from typing import Any
+
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
 
 from appliance.models import Account
 from appliance.notifications import Notifier
-from appliance.store.writer import Transaction, Writer
+from appliance.store.reader import Reader
+from appliance.store.writer import Writer
 
 THRESHOLDS = (95, 80)  # percent, highest first
 
@@ -26,31 +30,44 @@ def human_size(size: int) -> str:
     raise AssertionError("unreachable")
 
 
+def warning_level(used_bytes: int, quota_bytes: int) -> int:
+    """Return the highest threshold (percent) that the usage has reached, or 0."""
+    percent = used_bytes * 100 // max(quota_bytes, 1)
+    return next((t for t in THRESHOLDS if percent >= t), 0)
+
+
 class QuotaWarnings:
     def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], writer: Writer, notifier: Notifier
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        writer: Writer,
+        notifier: Notifier,
+        reader: Reader | None = None,
     ) -> None:
         self.sessions = sessions
         self.writer = writer
         self.notifier = notifier
+        self.reader = reader or Reader(sessions)
 
     async def check(self, account_ids: list[int]) -> None:
         """Send the notices due for these accounts after a delivery."""
         ids = sorted(set(account_ids))
+        # Most deliveries change no level: a read finds that without taking the writer.
+        if not await self.reader.run(lambda session: bool(_level_changes(session, ids))):
+            return
 
-        async def write(tx: Transaction) -> list[tuple[str, int, int, int]]:
+        def write(session: Session) -> list[tuple[str, int, int, int]]:
             due = []
-            rows = await tx.session.scalars(select(Account).where(Account.id.in_(ids)))
-            for account in rows:
-                percent = account.used_bytes * 100 // max(account.quota_bytes, 1)
-                level = next((t for t in THRESHOLDS if percent >= t), 0)
-                if level > account.quota_warning_level:
-                    due.append((account.address, account.used_bytes, account.quota_bytes, percent))
-                if level != account.quota_warning_level:
-                    account.quota_warning_level = level
+            for row, level in _level_changes(session, ids):
+                if level > row.quota_warning_level:
+                    percent = row.used_bytes * 100 // max(row.quota_bytes, 1)
+                    due.append((row.address, row.used_bytes, row.quota_bytes, percent))
+                session.execute(
+                    update(Account).where(Account.id == row.id).values(quota_warning_level=level)
+                )
             return due
 
-        for address, used, limit, percent in await self.writer.run(write):
+        for address, used, limit, percent in await self.writer.run_sync(write):
             await self.notifier.send(
                 [address],
                 "notify.quota",
@@ -59,3 +76,22 @@ class QuotaWarnings:
                 limit=human_size(limit),
                 percent=percent,
             )
+
+
+def _level_changes(session: Session, ids: list[int]) -> list[tuple[Any, int]]:
+    """Return (account row, new level) for each account whose warning level changes."""
+    rows = session.execute(
+        select(
+            Account.id,
+            Account.address,
+            Account.used_bytes,
+            Account.quota_bytes,
+            Account.quota_warning_level,
+        ).where(Account.id.in_(ids))
+    )
+    changes = []
+    for row in rows:
+        level = warning_level(row.used_bytes, row.quota_bytes)
+        if level != row.quota_warning_level:
+            changes.append((row, level))
+    return changes

@@ -79,11 +79,7 @@ class Writer:
         self._sync_sessions = (
             sessionmaker(sync_engine, expire_on_commit=False) if sync_engine is not None else None
         )
-        self._thread = (
-            ThreadPoolExecutor(max_workers=1, thread_name_prefix="db-writer")
-            if sync_engine is not None
-            else None
-        )
+        self._thread: ThreadPoolExecutor | None = None  # made by start() where needed
         self._queue: asyncio.Queue[_Job] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
 
@@ -93,6 +89,8 @@ class Writer:
         return self._sync_sessions is not None
 
     def start(self) -> None:
+        if self._thread is None and self._sync_engine is not None:
+            self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="db-writer")
         if self._task is None:
             self._task = asyncio.get_running_loop().create_task(self._run(), name="db-writer")
 
@@ -109,6 +107,8 @@ class Writer:
             await asyncio.get_running_loop().run_in_executor(
                 self._thread, self._sync_engine.dispose
             )
+            self._thread.shutdown(wait=False)
+            self._thread = None
 
     async def run(self, function: Callable[[Transaction], Awaitable[T]]) -> T:
         """Run `function` in the next batch and return its result once committed."""
