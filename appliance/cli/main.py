@@ -13,6 +13,7 @@ from appliance.accounts import ACCOUNT_KINDS
 from appliance.cli import backup as backup_cli
 from appliance.cli import dns as dns_cli
 from appliance.cli import lifecycle as lifecycle_cli
+from appliance.cli import queue as queue_cli
 from appliance.cli import quota as quota_cli
 from appliance.cli.directory import add_parser as add_directory_parser
 from appliance.cli.directory import run_directory
@@ -73,6 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_directory_parser(commands)
     lifecycle_cli.add_parser(commands)
     dns_cli.add_parser(commands)
+    queue_cli.add_parser(commands)
     quota_cli.add_parser(commands)
     backup_cli.add_parser(commands)
     return parser
@@ -184,6 +186,8 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(with_core(settings, lambda core: quota_cli.run(core, args)))
         if args.command in dns_cli.COMMANDS:
             return dns_cli.run(settings, args)
+        if args.command in queue_cli.COMMANDS:
+            return asyncio.run(queue_cli.run_queue(settings, args))
         if args.command == "directory":
             return asyncio.run(with_core(settings, lambda core: run_directory(core, args)))
         if args.command in lifecycle_cli.COMMANDS:
