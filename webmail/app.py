@@ -21,6 +21,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from appliance.core import Core
+from webmail import autoconfig
 from webmail.i18n import DEFAULT_LANGUAGE, load_catalogues
 from webmail.middleware import WebmailMiddleware, add_missing
 from webmail.render import make_environment, render, request_translator
@@ -93,16 +94,18 @@ def create_app(core: Core) -> Starlette:
         Route("/directory/suggest", directory.suggest),
         Route("/directory/unit/{mailbox}", directory.unit_page),
         Route("/danh-ba/{name}", public_directory.public_unit),
+        *autoconfig.routes(),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
     app = Starlette(
         routes=routes,
         middleware=[
+            Middleware(autoconfig.AutoconfigHosts, settings=core.settings),
             Middleware(
                 WebmailMiddleware,
                 web_host=core.settings.web_host,
                 not_found_text=catalogues[DEFAULT_LANGUAGE]["not_found_text"],
-            )
+            ),
         ],
         exception_handlers={
             LoginRequired: login_required,
