@@ -61,6 +61,8 @@ class Settings:
     smarthost_password: str = field(default="", repr=False)
     tls_policy: tuple[str, ...] = field(default=())  # "domain:required"; others opportunistic
     dns_overrides: tuple[str, ...] = field(default=())  # "domain=host:port", skipping MX lookup
+    # false: send no DNS query at all, every name is unknown (benchmarks, isolated hosts)
+    dns_lookups: bool = True
     trusted_networks: tuple[str, ...] = field(default=())  # MX clients that may use local senders
     public_imaps_port: int = 993  # ports named in mail client autoconfiguration
     public_imap_port: int = 143

@@ -79,20 +79,22 @@ class Services:
 async def start_services(core: Core, *, resolver: Resolver | None = None) -> Services:
     """Start the SMTP, IMAP and web listeners and the outbound queue on the running loop.
 
-    `resolver` answers every DNS lookup (MX, SPF, DKIM, DMARC); None uses the system's.
+    `resolver` answers every DNS lookup (MX, SPF, DKIM, DMARC); None uses the system's,
+    or with the setting `dns_lookups` off one that sends no query.
     """
     from admin.app import create_admin_app
     from imap.server import start_imap
     from smtp.dkim_sign import DkimSigner
     from smtp.outbound import SmtpTransport
-    from smtp.resolver import SystemResolver
+    from smtp.resolver import SystemResolver, TableResolver
     from smtp.server import start_smtp
     from webmail.app import create_app
 
     settings = core.settings
     tls = server_context(settings)
     services = Services(core, tls=tls)
-    resolver = resolver or SystemResolver()
+    if resolver is None:
+        resolver = SystemResolver() if settings.dns_lookups else TableResolver()
     services.servers.update(await start_smtp(core, tls, resolver=resolver))
     services.servers.update(await start_imap(core, tls))
     app = create_app(core)

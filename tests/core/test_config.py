@@ -51,3 +51,9 @@ def test_wrong_type_in_file_rejected(tmp_path: Path) -> None:
     (tmp_path / "appliance.toml").write_text('imap_port = "143"\n')
     with pytest.raises(ValueError, match="imap_port"):
         load_settings(tmp_path, environ={})
+
+
+def test_dns_lookups_can_be_turned_off(tmp_path: Path) -> None:
+    assert load_settings(tmp_path, environ={}).dns_lookups is True
+    settings = load_settings(tmp_path, environ={"APPLIANCE_DNS_LOOKUPS": "false"})
+    assert settings.dns_lookups is False

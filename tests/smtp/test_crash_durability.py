@@ -55,6 +55,7 @@ def server_environment() -> dict[str, str]:
     for name in ("SMTP", "SUBMISSION", "SUBMISSIONS", "IMAP", "IMAPS", "HTTP", "HTTPS", "ADMIN"):
         environment[f"APPLIANCE_{name}_PORT"] = "0"
     environment["APPLIANCE_LISTEN"] = "127.0.0.1"
+    environment["APPLIANCE_DNS_LOOKUPS"] = "false"  # no query leaves this host
     return environment
 
 
