@@ -22,6 +22,7 @@ from appliance.config import Settings
 from appliance.core import Core
 from appliance.tls import make_self_signed, server_context
 from imap.server import start_imap
+from tests import postgres
 from tests.harness import DEFAULT_PASSWORD, TEST_SETTINGS, RunningAppliance
 
 ADDRESS = "an.nguyen@hue.gov.vn"
@@ -80,5 +81,8 @@ async def core(tmp_path: Path, core_template: Path) -> AsyncIterator[Core]:
     shutil.copytree(core_template, data_dir)
     settings = replace(Settings(data_dir=data_dir), max_message_size=100_000)
     core = await Core.open(settings)
+    if postgres.enabled():
+        # The copied template is a SQLite file, which a PostgreSQL run does not read.
+        await core.accounts.create(ADDRESS, DEFAULT_PASSWORD)
     yield core
     await core.close()
