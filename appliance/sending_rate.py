@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from appliance.audit import Audit
@@ -67,12 +67,8 @@ class SendingRate:
                 row.lock_reason = RATE_LOCK_REASON
                 row.locked_at = now
                 return "limit"
+            # Rows are kept after the window: the six-monthly report counts messages sent.
             tx.session.add(SubmissionRow(account_id=account.id, time=now, recipients=recipients))
-            await tx.session.execute(
-                delete(SubmissionRow).where(
-                    SubmissionRow.account_id == account.id, SubmissionRow.time <= now - WINDOW
-                )
-            )
             return "ok"
 
         outcome = await self.writer.run(write)

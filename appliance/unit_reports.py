@@ -171,8 +171,7 @@ async def _count_messages(
     session: AsyncSession, start: datetime, end: datetime, per_account: dict[str, Counter[int]]
 ) -> None:
     """Add messages submitted and messages received in INBOX, by account."""
-    # NOTE: the sending-rate rule deletes submission rows older than 30 minutes, so
-    # "sent" counts only what is still kept until submissions are archived for reports.
+    # Submissions are kept after the sending-rate window, so every message sent counts.
     sent = select(Submission.account_id, func.count(Submission.id)).where(
         Submission.time >= start, Submission.time < end
     )

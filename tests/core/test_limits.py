@@ -241,3 +241,14 @@ async def test_refusals_audited(small_core: Core) -> None:
         ("delivery", "message_size", "a@hue.gov.vn"),
         ("forwarding", "forwarding_domain", "a@hue.gov.vn"),
     ]
+
+
+async def test_submissions_kept_after_window(core: Core, account: AccountInfo) -> None:
+    from appliance.models import Submission
+
+    await submit_many(core, account, 3)
+    core.clock.advance(timedelta(hours=2))
+    await submit_many(core, account, 1)
+    async with core.sessions() as session:
+        rows = list(await session.scalars(select(Submission)))
+    assert len(rows) == 4
