@@ -13,7 +13,7 @@ from email.utils import getaddresses
 
 from smtp.dkim_check import DkimResult, check_dkim
 from smtp.dmarc import DmarcResult, evaluate_dmarc
-from smtp.resolver import Resolver
+from smtp.resolver import FailFastResolver, Resolver
 from smtp.spf_check import SpfResult, check_spf
 
 _TOKEN = re.compile(r"[A-Za-z0-9._\-]+")
@@ -67,6 +67,7 @@ def from_domains(raw: bytes) -> list[str]:
 
 def authenticate(resolver: Resolver, *, ip: str, helo: str, mail_from: str, raw: bytes) -> Verdict:
     """Run SPF, DKIM and DMARC for a message received from `ip`."""
+    resolver = FailFastResolver(resolver)
     spf = check_spf(resolver, ip, mail_from, helo)
     dkim = check_dkim(resolver, raw)
     domains = from_domains(raw)

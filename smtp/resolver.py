@@ -28,6 +28,10 @@ class DnsTemporaryError(DnsError):
     """The lookup timed out or the servers failed (SERVFAIL); it may work later."""
 
 
+class DnsTimeout(DnsTemporaryError):
+    """No answer came in time: the resolver itself may be unreachable."""
+
+
 class Resolver(Protocol):
     def lookup(self, name: str, rdtype: str) -> list[str]:
         """Return the records of one type as text; [] when the name exists without them.
@@ -56,7 +60,9 @@ class SystemResolver:
             raise NoSuchDomain(f"{name} does not exist") from None
         except dns.resolver.NoAnswer:
             return []
-        except (dns.exception.Timeout, dns.resolver.NoNameservers) as error:
+        except dns.exception.Timeout as error:
+            raise DnsTimeout(f"lookup of {name} {rdtype} timed out: {error}") from None
+        except dns.resolver.NoNameservers as error:
             raise DnsTemporaryError(f"lookup of {name} {rdtype} failed: {error}") from None
         except dns.exception.DNSException as error:
             raise DnsTemporaryError(f"lookup of {name} {rdtype} failed: {error}") from None
@@ -102,7 +108,7 @@ class TableResolver:
         name = normalize(name)
         self.queries.append((name, rdtype))
         if name in self.failing:
-            raise DnsTemporaryError(f"lookup of {name} {rdtype} timed out")
+            raise DnsTimeout(f"lookup of {name} {rdtype} timed out")
         if (name, rdtype) in self.records:
             return list(self.records[(name, rdtype)])
         if name in self.names:
@@ -110,3 +116,24 @@ class TableResolver:
         if self.missing == "servfail":
             raise DnsTemporaryError(f"lookup of {name} {rdtype} failed: SERVFAIL")
         raise NoSuchDomain(f"{name} does not exist")
+
+
+class FailFastResolver:
+    """A resolver for the checks of one message that stops after the first timeout.
+
+    Every lookup after a timeout fails at once, so while DNS is unreachable a message
+    costs one timeout instead of one per lookup.
+    """
+
+    def __init__(self, resolver: Resolver) -> None:
+        self.resolver = resolver
+        self.timed_out: DnsTimeout | None = None
+
+    def lookup(self, name: str, rdtype: str) -> list[str]:
+        if self.timed_out is not None:
+            raise DnsTimeout(f"lookup of {name} {rdtype} skipped after a timeout")
+        try:
+            return self.resolver.lookup(name, rdtype)
+        except DnsTimeout as error:
+            self.timed_out = error
+            raise

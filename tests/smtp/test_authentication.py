@@ -298,3 +298,15 @@ def test_own_results_are_removed() -> None:
 def test_message_without_own_results_is_unchanged() -> None:
     raw = b"Subject: x\r\n\r\nbody\r\n"
     assert remove_own_results(raw, "mail.hue.gov.vn") is raw
+
+
+def test_one_timeout_skips_later_lookups(keys: Keys) -> None:
+    raw = keys.sign("example.org", message("an@example.org"))
+    resolver = TableResolver(REJECT | keys.records, failing=("example.org",))
+    verdict = authenticate(resolver, ip=IP, helo="h.example", mail_from="an@example.org", raw=raw)
+    assert resolver.queries == [("example.org", "TXT")]
+    assert (verdict.spf.result, verdict.dkim[0].result, verdict.dmarc.result) == (
+        "temperror",
+        "temperror",
+        "temperror",
+    )
