@@ -78,3 +78,37 @@ def test_migrate_refuses_non_empty_target(tmp_path: Path) -> None:
         "error: the target database is not empty: table accounts has 1 rows; "
         "copy into a new, empty database"
     )
+
+
+@pytest.mark.timeout(600)
+def test_sqlite_backup_restores_into_postgres(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    sqlite_url = f"sqlite+aiosqlite:///{data / 'appliance.db'}"
+    with running_appliance(data, database_url=sqlite_url) as source:
+        add_accounts(source)
+        load = DeliveryLoad(source, senders=1, per_sender=12)
+        load.start()
+        load.join()
+        backup = run_cli(
+            data,
+            "backup",
+            "--output",
+            str(tmp_path / "sqlite.tar.gz"),
+            env={"APPLIANCE_DATABASE_URL": sqlite_url},
+        )
+        original = {address: stored_by_message_id(source, address) for address in ACCOUNTS}
+    assert backup.returncode == 0, backup.stderr
+    target = postgres.DEFAULT.run(postgres.create_blank_database)
+    restored_data = tmp_path / "restored"
+    restore = run_cli(
+        restored_data,
+        "restore",
+        str(tmp_path / "sqlite.tar.gz"),
+        env={"APPLIANCE_DATABASE_URL": target},
+    )
+    assert restore.returncode == 0, restore.stderr
+    assert "restored 12 blobs and 12 messages" in restore.stdout
+    with running_appliance(restored_data, database_url=target) as restored:
+        assert restored.core.engine.dialect.name == "postgresql"
+        for address in ACCOUNTS:
+            assert fetch_all(restored, address) == original[address]
