@@ -110,7 +110,9 @@ def test_mbsync_two_way(appliance: RunningAppliance, tmp_path: Path) -> None:
     assert "message 36 from far side has incomplete header; skipping" in first.stderr
     mirrored = len(FILES) - 1
     assert len(maildir_files(inbox)) == mirrored
-    for name in ("Sent", "Drafts", "Trash", "Junk", "Archive"):
+    # isync 1.4 names local folders as the server lists them, in modified UTF-7.
+    report_folder = "B&AOE-o c&AOE-o th&AbA- &AREA4Q-ng ng&Ht0-"
+    for name in ("Sent", "Drafts", "Trash", "Junk", "Archive", report_folder):
         assert (home / "mail" / name / "cur").is_dir(), name
 
     (inbox / "new" / "1780000000.offline.localhost").write_bytes(LOCAL_MESSAGE)
