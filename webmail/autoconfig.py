@@ -4,8 +4,10 @@ The documents come from `appliance.autoconfig` and name `hostname` with the publ
 (`public_imaps_port` and the others). Thunderbird fetches
 `http://autoconfig.<domain>/mail/config-v1.1.xml` or the domain's
 `/.well-known/autoconfig/mail/config-v1.1.xml`; Outlook posts an autodiscover request to
-`autodiscover.<domain>`. `AutoconfigHosts` lets those host names reach these routes, and
-only these. The Apple profile is a download for the signed-in user.
+`autodiscover.<domain>`. The MTA-STS policy (RFC 8461 3.2) is served at
+`https://mta-sts.<domain>/.well-known/mta-sts.txt`. `AutoconfigHosts` lets those host
+names reach these routes, and only these. The Apple profile is a download for the
+signed-in user.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from appliance.autoconfig import Endpoints, apple_profile, outlook_xml, thunderbird_xml
 from appliance.config import Settings
+from appliance.dns_records import mta_sts_policy
 from webmail.session import require_session
 from webmail.state import webmail
 
@@ -29,7 +32,9 @@ log = logging.getLogger("web")
 
 THUNDERBIRD_PATHS = ("/.well-known/autoconfig/mail/config-v1.1.xml", "/mail/config-v1.1.xml")
 AUTODISCOVER_PATHS = ("/autodiscover/autodiscover.xml", "/Autodiscover/Autodiscover.xml")
-PUBLIC_PATHS = frozenset(THUNDERBIRD_PATHS + AUTODISCOVER_PATHS)
+MTA_STS_PATH = "/.well-known/mta-sts.txt"
+PUBLIC_PATHS = frozenset((*THUNDERBIRD_PATHS, *AUTODISCOVER_PATHS, MTA_STS_PATH))
+HOST_PREFIXES = ("autoconfig", "autodiscover", "mta-sts")
 MAX_REQUEST_BYTES = 16 * 1024  # an autodiscover request is a few hundred bytes
 XML = "application/xml"
 MOBILECONFIG = "application/x-apple-aspen-config"
@@ -49,6 +54,7 @@ def routes() -> list[Route]:
     """Return the autoconfiguration routes to add to the webmail."""
     found = [Route(path, thunderbird, methods=["GET"]) for path in THUNDERBIRD_PATHS]
     found += [Route(path, outlook, methods=["GET", "POST"]) for path in AUTODISCOVER_PATHS]
+    found.append(Route(MTA_STS_PATH, mta_sts, methods=["GET"]))
     found.append(Route("/settings/mobileconfig", mobileconfig, methods=["GET"]))
     return found
 
@@ -72,6 +78,11 @@ async def outlook(request: Request) -> Response:
     if not address or not valid_local_address(settings, address):
         return PlainTextResponse("Missing or unknown EMailAddress", status_code=400)
     return Response(outlook_xml(endpoints(settings), address), media_type=XML)
+
+
+async def mta_sts(request: Request) -> Response:
+    """Return the MTA-STS policy file, the same text `appliance dns --mta-sts-policy` prints."""
+    return PlainTextResponse(mta_sts_policy(webmail(request).core.settings))
 
 
 async def mobileconfig(request: Request) -> Response:
@@ -117,9 +128,9 @@ def valid_local_address(settings: Settings, address: str) -> bool:
 
 
 class AutoconfigHosts:
-    """Serve the autoconfig routes for autoconfig.<domain> and autodiscover.<domain>.
+    """Serve the public routes for autoconfig., autodiscover. and mta-sts.<domain>.
 
-    The webmail serves only its own host name. For these two names and the public
+    The webmail serves only its own host name. For these names and the public
     autoconfiguration paths, the Host header is replaced by the webmail's, so the request
     passes the webmail's host check; any other path on them still gets a 404.
     """
@@ -127,9 +138,7 @@ class AutoconfigHosts:
     def __init__(self, app: ASGIApp, settings: Settings) -> None:
         self.app = app
         domains = (settings.domain, *settings.local_domains)
-        self.hosts = {
-            f"{prefix}.{domain}" for prefix in ("autoconfig", "autodiscover") for domain in domains
-        }
+        self.hosts = {f"{prefix}.{domain}" for prefix in HOST_PREFIXES for domain in domains}
         self.web_host = settings.web_host.encode("ascii")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

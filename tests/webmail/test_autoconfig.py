@@ -148,3 +148,13 @@ def test_mobileconfig_download(signed_in: WebClient) -> None:
     assert payload["IncomingMailServerHostName"] == "mail.hue.gov.vn"
     assert payload["IncomingMailServerPortNumber"] == 993
     assert payload["OutgoingMailServerPortNumber"] == 465
+
+
+def test_mta_sts_policy_served(appliance: RunningAppliance) -> None:
+    with client(appliance, "mta-sts.hue.gov.vn") as http:
+        response = http.get("/.well-known/mta-sts.txt")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/plain; charset=utf-8"
+    assert response.text == (
+        "version: STSv1\r\nmode: testing\r\nmx: mail.hue.gov.vn\r\nmax_age: 604800\r\n"
+    )
