@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from datetime import date
 from pathlib import Path
 
@@ -370,8 +371,13 @@ class Directory:
             )
         return [person for person in await self.people() if person.id in ids]
 
-    async def people(self, unit: str | None = None) -> list[PersonInfo]:
-        """Return people, of one unit or all, leaders first, then by rank and name."""
+    async def people(
+        self, unit: str | None = None, *, ids: Collection[int] | None = None
+    ) -> list[PersonInfo]:
+        """Return people, of one unit or all, leaders first, then by rank and name.
+
+        `ids` keeps only the people with these ids, such as the hits of a search.
+        """
         async with self.sessions() as session:
             query = (
                 select(Person, Unit.name, IssuedAddress.local_part)
@@ -385,6 +391,8 @@ class Directory:
             )
             if unit is not None:
                 query = query.where(Person.unit_id == (await find_unit(session, unit)).id)
+            if ids is not None:
+                query = query.where(Person.id.in_(list(ids)))
             rows = (await session.execute(query)).all()
         return [
             person_info(person, unit_name, f"{local}@{self.domain}" if local else person.email)

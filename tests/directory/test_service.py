@@ -261,6 +261,21 @@ async def test_people_leaders_first(core: Core) -> None:
     assert [p.full_name for p in listed] == ["Võ Đại Chủ", "Trần Thị Bé", "Lê Văn An"]
 
 
+async def test_people_by_ids(core: Core) -> None:
+    first = await core.directory.add_person(person("Lê", "Văn", "An", unit="vyda"))
+    await core.directory.add_person(person("Trần", "Thị", "Bé", unit="vyda"))
+    third = await core.directory.add_person(
+        person("Võ", "Đại", "Chủ", unit="skhcn", is_leader=True, rank=1)
+    )
+
+    listed = await core.directory.people(ids={first.person.id, third.person.id})
+    in_unit = await core.directory.people("vyda", ids=[third.person.id])
+
+    assert [p.full_name for p in listed] == ["Võ Đại Chủ", "Lê Văn An"]
+    assert in_unit == []
+    assert await core.directory.people(ids=[]) == []
+
+
 async def test_unit_state_stored(core: Core) -> None:
     async with core.sessions() as session:
         unit = await session.scalar(select(Unit).where(Unit.mailbox == "cmlc"))
