@@ -25,10 +25,10 @@ MAX_QUERY = 200  # characters; longer queries are cut
 TOP_KINDS = ("department", "special", "ward", "commune")
 
 
-async def people_by_id(request: Request) -> dict[int, PersonInfo]:
-    # NOTE: this reads every person to show positions next to search hits, because search
-    # results carry no position. At 20,000 people that is one query of 20,000 rows.
-    return {person.id: person for person in await webmail(request).core.directory.people()}
+async def people_by_id(request: Request, ids: list[int]) -> dict[int, PersonInfo]:
+    """Return the directory entries of search hits, which carry no position, by id."""
+    found = await webmail(request).core.directory.people(ids=ids)
+    return {person.id: person for person in found}
 
 
 def query_of(request: Request) -> str:
@@ -44,7 +44,7 @@ async def directory_page(request: Request) -> Response:
     units: list[UnitInfo] = []
     if query:
         hits = await core.directory.search(query, SEARCH_LIMIT)
-        people = await people_by_id(request)
+        people = await people_by_id(request, [hit.person_id for hit in hits])
         results = [people[hit.person_id] for hit in hits if hit.person_id in people]
     else:
         units = sorted(
