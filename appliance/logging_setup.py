@@ -14,6 +14,9 @@ from datetime import UTC, datetime
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 LOG_FORMATS = ("text", "json")
+# Loggers of libraries whose DEBUG lines carry SQL parameters: TOTP secrets, password and
+# app password hashes. They stay at INFO even when the process logs at DEBUG.
+QUIET_LOGGERS = ("aiosqlite",)
 
 
 class JsonFormatter(logging.Formatter):
@@ -48,3 +51,5 @@ def configure_logging(level: str, log_format: str) -> None:
         root.removeHandler(existing)
     root.addHandler(handler)
     root.setLevel(level)
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(max(logging.INFO, root.level))
