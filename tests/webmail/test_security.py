@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import imaplib
+import logging
 import re
 import time
 from datetime import UTC, datetime
@@ -240,3 +241,35 @@ def test_recent_logins_list_imap(
         ["04/12/2026 10:15", "127.0.0.1", "IMAP", "Thành công"],
         ["04/12/2026 10:15", "127.0.0.1", "Webmail", "Thành công"],
     ]
+
+
+def test_secrets_never_logged(
+    user: WebClient, appliance: RunningAppliance, caplog: pytest.LogCaptureFixture
+) -> None:
+    for name in ("web", "audit", "imap", "appliance"):
+        caplog.set_level(logging.DEBUG, logger=name)
+    new_password = "Mat-Khau-Moi-2026!"
+
+    changed = user.post(
+        "/settings/password",
+        data={
+            "csrf_token": user.csrf("/settings"),
+            "current_password": PASSWORD,
+            "new_password": new_password,
+            "confirm_password": new_password,
+        },
+    )
+    created = user.post(
+        "/settings/app-passwords", data={"csrf_token": user.csrf("/settings"), "name": "Máy"}
+    )
+    found = APP_PASSWORD.search(created.text)
+    assert found is not None
+    totp, codes = enrol(user)
+    assert imap_login(appliance, found.group(1)) == "OK"
+
+    assert changed.status_code == 303
+    logged = caplog.text
+    assert "request method=POST path=/settings/password status=303" in logged
+    for secret in [PASSWORD, new_password, found.group(1), totp.secret, *codes]:
+        assert secret not in logged
+    assert found.group(1).replace(" ", "") not in logged
