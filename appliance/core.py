@@ -54,7 +54,7 @@ class Core:
         self.engine = make_engine(settings.database)
         self.sessions = make_sessionmaker(self.engine)
         self.writer = Writer(self.sessions, make_writer_engine(settings.database))
-        self.reader = Reader(self.sessions, make_reader_engine(settings.database))
+        self.reader = Reader(self.engine, make_reader_engine(settings.database))
         self.blobs = open_blob_store(settings)
         self.hub = make_change_hub(settings.database)
         self.store = MailStore(

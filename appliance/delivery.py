@@ -91,13 +91,13 @@ class Delivery:
         sessions: async_sessionmaker[AsyncSession],
         store: MailStore,
         clock: Clock,
-        reader: Reader | None = None,
+        reader: Reader,
     ) -> None:
         self.settings = settings
         self.sessions = sessions
         self.store = store
         self.clock = clock
-        self.reader = reader or Reader(sessions)
+        self.reader = reader
         self.after_delivery: list[AfterDelivery] = []  # run in the background, with account ids
         self.after_queue: list[AfterQueue] = []  # called once mail for other domains is queued
         # Called with (rule, address) when a limit refuses a recipient or a message.
@@ -134,7 +134,7 @@ class Delivery:
             return
         wanted = address.lower()
         now = self.clock.now()
-        found = await self.reader.run(lambda session: resolve(session, [wanted], now))
+        found = await self.reader.run(lambda connection: resolve(connection, [wanted], now))
         account = found[wanted]
         if account is None or account.state not in RECEIVING_STATES:
             raise UnknownRecipient(f"No mailbox here has the address {address}")
@@ -256,23 +256,28 @@ class Delivery:
         }
         now = self.clock.now()
         plan = await self.reader.run(
-            lambda session: self._read_plan(session, local, already, folder, now)
+            lambda connection: self._read_plan(connection, local, already, folder, now)
         )
         plan.queue_original = [r for r in dict.fromkeys(recipients) if not self.is_local(r)]
         return plan
 
     def _read_plan(
-        self, session: Session, local: list[str], already: set[str], folder: str, now: datetime
+        self,
+        connection: Connection,
+        local: list[str],
+        already: set[str],
+        folder: str,
+        now: datetime,
     ) -> Plan:
         """Read who gets the message and into which folder (in a reader thread)."""
         plan = Plan()
         receivers: dict[str, Recipient] = {}
-        for address, account in resolve(session, local, now).items():
+        for address, account in resolve(connection, local, now).items():
             if account is None:
                 raise UnknownRecipient(f"No mailbox here has the address {address}")
             receivers[account.address] = account
         addresses = sorted(receivers)
-        rules = forwarding_rules(session, addresses)
+        rules = forwarding_rules(connection, addresses)
         for address in addresses:
             forwards = rules.get(address, [])
             if not forwards or address in already:
@@ -282,9 +287,9 @@ class Delivery:
             if any(keep for _target, keep in forwards):
                 plan.store_original.append(address)
         targets = {t for ts in plan.forwards.values() for t in ts if self.is_local(t)}
-        receivers.update(accounts(session, targets - receivers.keys()))
+        receivers.update(accounts(connection, targets - receivers.keys()))
         account_ids = [account.account_id for account in receivers.values()]
-        ids = folder_ids(session, account_ids, {folder, "INBOX"})
+        ids = folder_ids(connection, account_ids, {folder, "INBOX"})
         for address, account in receivers.items():
             # The owner may have deleted that folder (Junk, say): the mail still reaches them.
             plan.folders[address] = ids.get((account.account_id, folder)) or ids.get(
@@ -302,7 +307,7 @@ class Delivery:
     ) -> rows.Slot:
         """Insert one copy for a local address (in the writer's thread)."""
         folder_id = plan.folders.get(address)
-        slot = rows.claim(connection, rows.folder_with_id(folder_id), 1) if folder_id else None
+        slot = rows.claim_by_id(connection, folder_id, 1) if folder_id else None
         if slot is None:
             slot = self._claim_by_address(connection, address, folder)
         if slot is None:
@@ -324,7 +329,7 @@ class Delivery:
         folder_id = found.get(folder) or found.get("INBOX")
         if folder_id is None:
             return None
-        return rows.claim(connection, rows.folder_with_id(folder_id), 1)
+        return rows.claim_by_id(connection, folder_id, 1)
 
     def _publish(self, slots: list[rows.Slot]) -> None:
         for slot in slots:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Connection, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
@@ -42,23 +42,23 @@ class QuotaWarnings:
         sessions: async_sessionmaker[AsyncSession],
         writer: Writer,
         notifier: Notifier,
-        reader: Reader | None = None,
+        reader: Reader,
     ) -> None:
         self.sessions = sessions
         self.writer = writer
         self.notifier = notifier
-        self.reader = reader or Reader(sessions)
+        self.reader = reader
 
     async def check(self, account_ids: list[int]) -> None:
         """Send the notices due for these accounts after a delivery."""
         ids = sorted(set(account_ids))
         # Most deliveries change no level: a read finds that without taking the writer.
-        if not await self.reader.run(lambda session: bool(_level_changes(session, ids))):
+        if not await self.reader.run(lambda connection: bool(_level_changes(connection, ids))):
             return
 
         def write(session: Session) -> list[tuple[str, int, int, int]]:
             due = []
-            for row, level in _level_changes(session, ids):
+            for row, level in _level_changes(session.connection(), ids):
                 if level > row.quota_warning_level:
                     percent = row.used_bytes * 100 // max(row.quota_bytes, 1)
                     due.append((row.address, row.used_bytes, row.quota_bytes, percent))
@@ -78,17 +78,18 @@ class QuotaWarnings:
             )
 
 
-def _level_changes(session: Session, ids: list[int]) -> list[tuple[Any, int]]:
+_LEVELS = select(
+    Account.id,
+    Account.address,
+    Account.used_bytes,
+    Account.quota_bytes,
+    Account.quota_warning_level,
+).where(Account.id.in_(bindparam("ids", expanding=True)))
+
+
+def _level_changes(connection: Connection, ids: list[int]) -> list[tuple[Any, int]]:
     """Return (account row, new level) for each account whose warning level changes."""
-    rows = session.execute(
-        select(
-            Account.id,
-            Account.address,
-            Account.used_bytes,
-            Account.quota_bytes,
-            Account.quota_warning_level,
-        ).where(Account.id.in_(ids))
-    )
+    rows = connection.execute(_LEVELS, {"ids": ids})
     changes = []
     for row in rows:
         level = warning_level(row.used_bytes, row.quota_bytes)

@@ -1,8 +1,8 @@
 """Recipient lookups for delivery, as synchronous reads (run through `Reader.run`).
 
-Each function takes a plain Session and selects only the columns it needs with Core
-statements, so a delivery's reads cost a few statements in one thread hop and load no
-ORM objects.
+Each function takes a Connection and runs Core statements built once at import, selecting
+only the columns it needs, so a delivery's reads cost a few statements in one thread hop
+and load no ORM objects.
 """
 
 from __future__ import annotations
@@ -10,15 +10,36 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Row, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, Row, Table, bindparam, select
 
 from appliance.errors import UnknownRecipient
 from appliance.models import Account, Folder, ForwardingRule
 
 MAX_RENAME_HOPS = 4
+ACCOUNTS = cast(Table, Account.__table__)
+FOLDERS = cast(Table, Folder.__table__)
+RULES = cast(Table, ForwardingRule.__table__)
+
+_ACCOUNTS_BY_ADDRESS = select(
+    ACCOUNTS.c.id,
+    ACCOUNTS.c.address,
+    ACCOUNTS.c.state,
+    ACCOUNTS.c.forward_to,
+    ACCOUNTS.c.forward_until,
+    ACCOUNTS.c.used_bytes,
+    ACCOUNTS.c.quota_bytes,
+).where(ACCOUNTS.c.address.in_(bindparam("addresses", expanding=True)))
+_RULES_BY_ADDRESS = (
+    select(ACCOUNTS.c.address, RULES.c.target, RULES.c.keep_copy)
+    .join(RULES, RULES.c.account_id == ACCOUNTS.c.id)
+    .where(ACCOUNTS.c.address.in_(bindparam("addresses", expanding=True)), RULES.c.active.is_(True))
+)
+_FOLDER_IDS = select(FOLDERS.c.id, FOLDERS.c.account_id, FOLDERS.c.name).where(
+    FOLDERS.c.account_id.in_(bindparam("account_ids", expanding=True)),
+    FOLDERS.c.name.in_(bindparam("names", expanding=True)),
+)
 
 
 @dataclass(frozen=True)
@@ -32,18 +53,8 @@ class Recipient:
     quota_bytes: int
 
 
-def _accounts(session: Session, addresses: Iterable[str]) -> dict[str, Any]:
-    rows = session.execute(
-        select(
-            Account.id,
-            Account.address,
-            Account.state,
-            Account.forward_to,
-            Account.forward_until,
-            Account.used_bytes,
-            Account.quota_bytes,
-        ).where(Account.address.in_(sorted(set(addresses))))
-    )
+def _accounts(connection: Connection, addresses: Iterable[str]) -> dict[str, Any]:
+    rows = connection.execute(_ACCOUNTS_BY_ADDRESS, {"addresses": sorted(set(addresses))})
     return {row.address: row for row in rows}
 
 
@@ -53,7 +64,9 @@ def _recipient(row: Row[Any] | None) -> Recipient | None:
     return Recipient(row.id, row.address, row.state, row.used_bytes, row.quota_bytes)
 
 
-def resolve(session: Session, addresses: list[str], now: datetime) -> dict[str, Recipient | None]:
+def resolve(
+    connection: Connection, addresses: list[str], now: datetime
+) -> dict[str, Recipient | None]:
     """Map each address to the account that receives its mail (None: no account).
 
     An address in its forwarding period (after a transfer or a unit rename) is replaced by
@@ -66,7 +79,7 @@ def resolve(session: Session, addresses: list[str], now: datetime) -> dict[str, 
     found: dict[str, Recipient | None] = {}
     pending = list(dict.fromkeys(addresses))
     for hop in range(MAX_RENAME_HOPS + 1):
-        rows = _accounts(session, (current[address] for address in pending))
+        rows = _accounts(connection, (current[address] for address in pending))
         following = []
         for address in pending:
             row = rows.get(current[address])
@@ -85,21 +98,19 @@ def resolve(session: Session, addresses: list[str], now: datetime) -> dict[str, 
     return found
 
 
-def accounts(session: Session, addresses: Iterable[str]) -> dict[str, Recipient]:
+def accounts(connection: Connection, addresses: Iterable[str]) -> dict[str, Recipient]:
     """Return the accounts with these exact addresses (no forwarding periods followed)."""
     return {
         address: Recipient(row.id, row.address, row.state, row.used_bytes, row.quota_bytes)
-        for address, row in _accounts(session, addresses).items()
+        for address, row in _accounts(connection, addresses).items()
     }
 
 
-def forwarding_rules(session: Session, addresses: list[str]) -> dict[str, list[tuple[str, bool]]]:
+def forwarding_rules(
+    connection: Connection, addresses: list[str]
+) -> dict[str, list[tuple[str, bool]]]:
     """Return each address's active forwarding rules as (target, keep a copy)."""
-    rows = session.execute(
-        select(Account.address, ForwardingRule.target, ForwardingRule.keep_copy)
-        .join(ForwardingRule, ForwardingRule.account_id == Account.id)
-        .where(Account.address.in_(addresses), ForwardingRule.active.is_(True))
-    )
+    rows = connection.execute(_RULES_BY_ADDRESS, {"addresses": addresses})
     rules: dict[str, list[tuple[str, bool]]] = {}
     for address, target, keep_copy in rows:
         rules.setdefault(address, []).append((target, keep_copy))
@@ -107,15 +118,11 @@ def forwarding_rules(session: Session, addresses: list[str]) -> dict[str, list[t
 
 
 def folder_ids(
-    session: Session, account_ids: Iterable[int], names: Iterable[str]
+    connection: Connection, account_ids: Iterable[int], names: Iterable[str]
 ) -> dict[tuple[int, str], int]:
     """Return the ids of the named folders of these accounts, by (account id, name)."""
     ids = sorted(set(account_ids))
     if not ids:
         return {}
-    rows = session.execute(
-        select(Folder.id, Folder.account_id, Folder.name).where(
-            Folder.account_id.in_(ids), Folder.name.in_(sorted(set(names)))
-        )
-    )
+    rows = connection.execute(_FOLDER_IDS, {"account_ids": ids, "names": sorted(set(names))})
     return {(row.account_id, row.name): row.id for row in rows}

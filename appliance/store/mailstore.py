@@ -193,7 +193,7 @@ class MailStore:
 
         def write(session: Session) -> tuple[rows.Slot, int]:
             connection = session.connection()
-            slot = rows.claim(connection, rows.folder_named(account_id, stored_name), 1)
+            slot = rows.claim_by_name(connection, account_id, stored_name, 1)
             if slot is None:
                 raise MailboxNotFound(f"Mailbox does not exist: {folder_name}")
             rows.charge(connection, account_id, [item.size])
@@ -326,8 +326,11 @@ class MailStore:
             ).scalar_one_or_none()
             if source is None:
                 raise MailboxNotFound("The selected mailbox was deleted.")
-            target = rows.folder_named(source, folders.normalize_name(target_name))
-            if connection.execute(select(Folder.id).where(target)).first() is None:
+            target = folders.normalize_name(target_name)
+            found = connection.execute(
+                select(Folder.id).where(Folder.account_id == source, Folder.name == target)
+            ).first()
+            if found is None:
                 raise MailboxNotFound(f"Mailbox does not exist: {target_name}")
             originals = rows.select_uids(
                 connection, folder_id, uids, *rows.INFO_COLUMNS, Message.structure
@@ -345,7 +348,7 @@ class MailStore:
                 )
                 for row in originals
             ]
-            slot = rows.claim(connection, target, len(items))
+            slot = rows.claim_by_id(connection, found.id, len(items))
             assert slot is not None  # found above, in this transaction
             rows.charge(connection, source, [item.size for item in items])
             new_uids = rows.insert_rows(connection, slot, items)

@@ -14,7 +14,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Connection, Row, Table, bindparam, delete, insert, select, update
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    Integer,
+    Row,
+    Table,
+    bindparam,
+    delete,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.sql.elements import ColumnElement
 
 from appliance.errors import MailboxNotFound, OverQuota, UnknownRecipient
@@ -54,15 +65,12 @@ class Slot:
     count: int
 
 
-def claim(connection: Connection, where: ColumnElement[bool], count: int) -> Slot | None:
-    """Reserve `count` UIDs in the folder matching `where`; None if there is no such folder."""
-    row = connection.execute(
+def _claim_statement(where: ColumnElement[bool]) -> Any:
+    count = bindparam("count", type_=Integer)
+    return (
         update(FOLDERS)
         .where(where)
-        .values(
-            uidnext=FOLDERS.c.uidnext + count,
-            highestmodseq=FOLDERS.c.highestmodseq + count,
-        )
+        .values(uidnext=FOLDERS.c.uidnext + count, highestmodseq=FOLDERS.c.highestmodseq + count)
         .returning(
             FOLDERS.c.id,
             FOLDERS.c.account_id,
@@ -71,7 +79,33 @@ def claim(connection: Connection, where: ColumnElement[bool], count: int) -> Slo
             FOLDERS.c.uidnext,
             FOLDERS.c.highestmodseq,
         )
-    ).one_or_none()
+    )
+
+
+# Statements are built once: building a SQLAlchemy expression costs more CPU than running
+# the cached compiled form, and these run for every delivered message.
+# UPDATE reserves parameter names equal to column names, hence the "by_" prefixes.
+_CLAIM_BY_ID = _claim_statement(FOLDERS.c.id == bindparam("by_id"))
+_CLAIM_BY_NAME = _claim_statement(
+    (FOLDERS.c.account_id == bindparam("by_account")) & (FOLDERS.c.name == bindparam("by_name"))
+)
+
+
+def claim_by_id(connection: Connection, folder_id: int, count: int) -> Slot | None:
+    """Reserve `count` UIDs in a folder; None if there is no such folder."""
+    result = connection.execute(_CLAIM_BY_ID, {"by_id": folder_id, "count": count})
+    return _slot(result.one_or_none(), count)
+
+
+def claim_by_name(connection: Connection, account_id: int, name: str, count: int) -> Slot | None:
+    """Reserve `count` UIDs in the account's folder of that (stored) name; None if none."""
+    result = connection.execute(
+        _CLAIM_BY_NAME, {"by_account": account_id, "by_name": name, "count": count}
+    )
+    return _slot(result.one_or_none(), count)
+
+
+def _slot(row: Any, count: int) -> Slot | None:
     if row is None:
         return None
     return Slot(
@@ -85,12 +119,28 @@ def claim(connection: Connection, where: ColumnElement[bool], count: int) -> Slo
     )
 
 
-def folder_named(account_id: int, name: str) -> ColumnElement[bool]:
-    return (FOLDERS.c.account_id == account_id) & (FOLDERS.c.name == name)
+def _charge_statement(with_states: bool, check_quota: bool) -> Any:
+    total = bindparam("total", type_=BigInteger)
+    statement = (
+        update(ACCOUNTS)
+        .where(ACCOUNTS.c.id == bindparam("by_id"))
+        .values(
+            used_bytes=ACCOUNTS.c.used_bytes + total,
+            message_count=ACCOUNTS.c.message_count + bindparam("count", type_=Integer),
+        )
+    )
+    if with_states:
+        statement = statement.where(ACCOUNTS.c.state.in_(bindparam("states", expanding=True)))
+    if check_quota:
+        statement = statement.where(ACCOUNTS.c.used_bytes + total <= ACCOUNTS.c.quota_bytes)
+    return statement
 
 
-def folder_with_id(folder_id: int) -> ColumnElement[bool]:
-    return FOLDERS.c.id == folder_id
+_CHARGE = {
+    (with_states, check_quota): _charge_statement(with_states, check_quota)
+    for with_states in (False, True)
+    for check_quota in (False, True)
+}
 
 
 def charge(
@@ -105,19 +155,11 @@ def charge(
     With `states`, an account in any other state raises UnknownRecipient (delivery).
     """
     total = sum(sizes)
-    statement = (
-        update(ACCOUNTS)
-        .where(ACCOUNTS.c.id == account_id)
-        .values(
-            used_bytes=ACCOUNTS.c.used_bytes + total,
-            message_count=ACCOUNTS.c.message_count + len(sizes),
-        )
-    )
+    parameters: dict[str, Any] = {"by_id": account_id, "total": total, "count": len(sizes)}
     if states is not None:
-        statement = statement.where(ACCOUNTS.c.state.in_(sorted(states)))
-    if total > 0:
-        statement = statement.where(ACCOUNTS.c.used_bytes + total <= ACCOUNTS.c.quota_bytes)
-    if connection.execute(statement).rowcount == 1:
+        parameters["states"] = sorted(states)
+    statement = _CHARGE[(states is not None, total > 0)]
+    if connection.execute(statement, parameters).rowcount == 1:
         return
     _raise_charge_error(connection, account_id, sizes, states)
 
@@ -147,6 +189,9 @@ def _raise_charge_error(
     raise RuntimeError(f"charging account {account_id} failed though its quota has room")
 
 
+_INSERT_MESSAGE = insert(MESSAGES)
+
+
 def insert_rows(connection: Connection, slot: Slot, items: Sequence[NewMessage]) -> list[int]:
     """Insert messages at the slot's UIDs (RFC 3501 2.3.1.1: UIDs only grow); return them."""
     if len(items) != slot.count:
@@ -165,7 +210,7 @@ def insert_rows(connection: Connection, slot: Slot, items: Sequence[NewMessage])
         for index, item in enumerate(items)
     ]
     if rows:
-        connection.execute(insert(MESSAGES), rows)
+        connection.execute(_INSERT_MESSAGE, rows)
     return [slot.first_uid + index for index in range(len(rows))]
 
 

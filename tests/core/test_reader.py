@@ -32,16 +32,18 @@ async def test_reader_sees_last_commit(core: Core) -> None:
 
     await core.writer.run_sync(add)
     value = await core.reader.run(
-        lambda session: session.scalar(select(Counter.value).where(Counter.name == "seen"))
+        lambda connection: connection.scalar(select(Counter.value).where(Counter.name == "seen"))
     )
     assert value == 3
 
 
 async def test_reader_async_path(core: Core, account: AccountInfo) -> None:
     # Without a synchronous engine (PostgreSQL) the function runs through run_sync.
-    reader = Reader(core.sessions)
+    reader = Reader(core.engine)
     address = await reader.run(
-        lambda session: session.scalar(select(Account.address).where(Account.id == account.id))
+        lambda connection: connection.scalar(
+            select(Account.address).where(Account.id == account.id)
+        )
     )
     await reader.close()
     assert address == "nvan.skhcn@hue.gov.vn"
@@ -64,7 +66,7 @@ async def test_resolve_follows_forwarding_period(core: Core) -> None:
 
     await core.writer.run_sync(forward(now + timedelta(days=30)))
     found = await core.reader.run(
-        lambda session: resolve(session, [old.address, "khong.co@hue.gov.vn"], now)
+        lambda connection: resolve(connection, [old.address, "khong.co@hue.gov.vn"], now)
     )
     assert found[old.address] is not None
     assert found[old.address].account_id == new.id
@@ -72,7 +74,7 @@ async def test_resolve_follows_forwarding_period(core: Core) -> None:
 
     await core.writer.run_sync(forward(now))
     with pytest.raises(UnknownRecipient):
-        await core.reader.run(lambda session: resolve(session, [old.address], now))
+        await core.reader.run(lambda connection: resolve(connection, [old.address], now))
 
 
 async def test_store_with_stale_folder_id(core: Core, account: AccountInfo) -> None:
