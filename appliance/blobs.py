@@ -1,8 +1,8 @@
 """Message bodies as immutable files, written durably before any row refers to them.
 
 A blob is written to a temporary name and renamed into place, then the file and its
-directory are fsynced; only then may a transaction that references it commit. Blobs are never changed.
-An unreferenced blob (left by a crash between the write and the commit) is removed by
+directory are fsynced. Only then may a transaction that references it commit. Blobs are
+never changed. An unreferenced blob (left by a crash between the write and the commit) is removed by
 `collect_garbage`; a referenced blob is never removed.
 """
 
