@@ -22,7 +22,7 @@ ACCOUNTS = cast(Table, Account.__table__)
 FOLDERS = cast(Table, Folder.__table__)
 RULES = cast(Table, ForwardingRule.__table__)
 
-_ACCOUNTS_BY_ADDRESS = select(
+_ACCOUNT_COLUMNS = select(
     ACCOUNTS.c.id,
     ACCOUNTS.c.address,
     ACCOUNTS.c.state,
@@ -30,7 +30,12 @@ _ACCOUNTS_BY_ADDRESS = select(
     ACCOUNTS.c.forward_until,
     ACCOUNTS.c.used_bytes,
     ACCOUNTS.c.quota_bytes,
-).where(ACCOUNTS.c.address.in_(bindparam("addresses", expanding=True)))
+)
+_ACCOUNTS_BY_ADDRESS = _ACCOUNT_COLUMNS.where(
+    ACCOUNTS.c.address.in_(bindparam("addresses", expanding=True))
+)
+# Most lookups are for one address; an expanding IN costs more to render each time.
+_ACCOUNT_BY_ADDRESS = _ACCOUNT_COLUMNS.where(ACCOUNTS.c.address == bindparam("address"))
 _RULES_BY_ADDRESS = (
     select(ACCOUNTS.c.address, RULES.c.target, RULES.c.keep_copy)
     .join(RULES, RULES.c.account_id == ACCOUNTS.c.id)
@@ -54,7 +59,11 @@ class Recipient:
 
 
 def _accounts(connection: Connection, addresses: Iterable[str]) -> dict[str, Any]:
-    rows = connection.execute(_ACCOUNTS_BY_ADDRESS, {"addresses": sorted(set(addresses))})
+    wanted = sorted(set(addresses))
+    if len(wanted) == 1:
+        rows = connection.execute(_ACCOUNT_BY_ADDRESS, {"address": wanted[0]})
+    else:
+        rows = connection.execute(_ACCOUNTS_BY_ADDRESS, {"addresses": wanted})
     return {row.address: row for row in rows}
 
 
