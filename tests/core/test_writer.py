@@ -19,7 +19,10 @@ from appliance.db import make_engine, make_sessionmaker, make_writer_engine
 from appliance.models import Counter
 from appliance.store.types import AccountInfo
 from appliance.store.writer import Transaction, Writer
+from tests import postgres
 from tests.core.conftest import message
+
+SQLITE_ONLY = pytest.mark.skipif(postgres.enabled(), reason="settings of SQLite's own engines")
 
 
 class Boom(Exception):
@@ -76,9 +79,14 @@ def test_writer_engine_only_for_sqlite_files(tmp_path: Path) -> None:
 
 
 async def test_core_runs_sync_batches_in_thread(core: Core) -> None:
-    assert core.writer.batches_in_thread is True
-    thread_names = await core.writer.run_sync(lambda _session: threading.current_thread().name)
-    assert thread_names.startswith("db-writer")
+    thread_name = await core.writer.run_sync(lambda _session: threading.current_thread().name)
+    if postgres.enabled():
+        # No synchronous engine: the function runs in the async batch on the loop's thread.
+        assert core.writer.batches_in_thread is False
+        assert thread_name == "MainThread"
+    else:
+        assert core.writer.batches_in_thread is True
+        assert thread_name.startswith("db-writer")
 
 
 async def test_failing_sync_function_rolls_back_alone(core: Core) -> None:
@@ -95,6 +103,7 @@ async def test_failing_sync_function_rolls_back_alone(core: Core) -> None:
     assert await counter_names(core) == ["first", "third"]
 
 
+@SQLITE_ONLY
 async def test_sync_pragmas_match_async(core: Core) -> None:
     def pragmas(session: Session) -> list[object]:
         connection = session.connection()
@@ -106,6 +115,7 @@ async def test_sync_pragmas_match_async(core: Core) -> None:
     assert await core.writer.run_sync(pragmas) == ["wal", 2, 1, 30000]
 
 
+@SQLITE_ONLY
 async def test_sync_writer_holds_write_lock(core: Core) -> None:
     # BEGIN IMMEDIATE: the batch owns the write lock before its first statement, so a
     # second writer on another connection cannot begin a transaction.
