@@ -160,7 +160,8 @@ def test_sighup_reloads_certificate(tmp_path: Path) -> None:
 
 
 def wait_for_port(port: int, process: subprocess.Popen[str]) -> None:
-    for _ in range(300):
+    """Wait until `port` accepts connections, for at most about 2 minutes (a loaded host)."""
+    for _ in range(1200):
         try:
             socket.create_connection(("127.0.0.1", port), timeout=1).close()
             return
