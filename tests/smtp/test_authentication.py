@@ -253,7 +253,7 @@ def test_two_author_domains_are_permerror() -> None:
 
 
 def test_from_domains_parses_display_names() -> None:
-    raw = "From: =?utf-8?q?Nguy=E1=BB=85n?= <An@Example.ORG>\r\n\r\n".encode()
+    raw = b"From: =?utf-8?q?Nguy=E1=BB=85n?= <An@Example.ORG>\r\n\r\n"
     assert from_domains(raw) == ["example.org"]
 
 

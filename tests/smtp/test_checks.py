@@ -47,9 +47,8 @@ def test_genuine_message_is_delivered(checked: RunningAppliance) -> None:
 
 def test_dmarc_reject_refused_at_data(checked: RunningAppliance) -> None:
     account = checked.add_account(LOCAL)
-    with mx_client(checked) as client:
-        with pytest.raises(smtplib.SMTPDataError) as refused:
-            client.sendmail("an@example.net", [LOCAL], message("an@example.net"))
+    with mx_client(checked) as client, pytest.raises(smtplib.SMTPDataError) as refused:
+        client.sendmail("an@example.net", [LOCAL], message("an@example.net"))
     assert refused.value.smtp_code == 550
     assert refused.value.smtp_error == b"5.7.1 Message rejected by the DMARC policy of example.net"
     assert inbox(checked, account) == []
@@ -79,9 +78,8 @@ def test_local_mail_from_is_refused(checked: RunningAppliance) -> None:
 
 def test_local_from_header_is_refused(checked: RunningAppliance) -> None:
     account = checked.add_account(LOCAL)
-    with mx_client(checked) as client:
-        with pytest.raises(smtplib.SMTPDataError) as refused:
-            client.sendmail("an@example.org", [LOCAL], message("giamdoc@hue.gov.vn"))
+    with mx_client(checked) as client, pytest.raises(smtplib.SMTPDataError) as refused:
+        client.sendmail("an@example.org", [LOCAL], message("giamdoc@hue.gov.vn"))
     assert refused.value.smtp_code == 550
     assert inbox(checked, account) == []
 
@@ -117,9 +115,8 @@ def test_forged_own_results_are_removed(checked: RunningAppliance) -> None:
 def test_too_many_hops_is_refused(checked: RunningAppliance) -> None:
     account = checked.add_account(LOCAL)
     hops = b"".join(b"Received: from hop%d.example.org by relay;\r\n" % n for n in range(50))
-    with mx_client(checked) as client:
-        with pytest.raises(smtplib.SMTPDataError) as refused:
-            client.sendmail("an@example.org", [LOCAL], hops + message("an@example.org"))
+    with mx_client(checked) as client, pytest.raises(smtplib.SMTPDataError) as refused:
+        client.sendmail("an@example.org", [LOCAL], hops + message("an@example.org"))
     assert (refused.value.smtp_code, refused.value.smtp_error) == (
         554,
         b"5.4.6 Too many hops: mail loop detected",
