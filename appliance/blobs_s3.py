@@ -66,9 +66,7 @@ class S3BlobStore:
         """Return the blob's bytes; raise FileNotFoundError if it does not exist."""
         name = self._name(key)
         try:
-            response = await asyncio.to_thread(
-                self.client.get_object, Bucket=self.bucket, Key=name
-            )
+            response = await asyncio.to_thread(self.client.get_object, Bucket=self.bucket, Key=name)
         except ClientError as error:
             if error.response.get("Error", {}).get("Code") in MISSING_CODES:
                 raise FileNotFoundError(f"s3://{self.bucket}/{name}") from None
