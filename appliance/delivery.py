@@ -46,7 +46,7 @@ from appliance.store.reader import Reader
 
 log = logging.getLogger("appliance.delivery")
 
-MAX_HOPS = 50  # Received and Delivered-To headers; RFC 5321 6.3 asks for at least 100 lines
+MAX_HOPS = 100  # Received and Delivered-To fields: RFC 5321 6.3 recommends at least 100
 _TRACE_LINE = re.compile(rb"^(?:received|delivered-to):", re.IGNORECASE | re.MULTILINE)
 _DELIVERED_TO = re.compile(rb"^delivered-to:[ \t]*<?([^\r\n>]+)>?", re.IGNORECASE | re.MULTILINE)
 
