@@ -1,10 +1,10 @@
 """One authentication service for SMTP AUTH, IMAP, the webmail and the admin console.
 
 Mail clients (IMAP, SMTP) log in with the account password, or only with an app password
-once two-factor login is on; an expired password, or an initial one never changed, is
-refused there with a pointer to the webmail. The web front ends check the password here,
-then read `status` to ask for the TOTP code or a new password. Every attempt is audited;
-the reply never tells whether the account exists.
+once two-factor login is on. They are refused an expired password, or an initial one never
+changed, with a pointer to the webmail. The web front ends check the password here, then
+read `status` to ask for the TOTP code or a new password. Every attempt is audited, and the
+reply never tells whether the account exists.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ MAIL_CLIENT_SERVICES = frozenset({"imap", "smtp"})
 
 @dataclass(frozen=True)
 class CredentialStatus:
-    """What the web front ends must ask for after a correct password."""
+    """The steps a web front end requires after a correct password."""
 
     must_change_password: bool  # initial or reset password, or expired
     password_expires_at: datetime | None
@@ -68,7 +68,7 @@ class Authenticator:
         self.audit = audit
         self.clock = clock
         self.throttle = Throttle(clock)
-        # The pause before answering an attempt after failures; tests replace it to record.
+        # The pause before replying to an attempt after failures. Tests replace it to record it.
         self.sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
 
     async def login(

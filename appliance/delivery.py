@@ -1,15 +1,15 @@
 """Delivery of an accepted message: into local INBOXes, forwards, and the outbound queue.
 
-One blob is written per message whatever the number of recipients; every local
-recipient gets a row that references it, every foreign recipient a queue entry. All of it
-commits in one transaction, so the message is stored for every recipient or for none,
-and SMTP may answer 250 only after `deliver` returns.
+One blob is written per message, whatever the number of recipients. Every local
+recipient gets a row that references it and every foreign recipient a queue entry. All of
+it commits in one transaction, so the message is stored for every recipient or for none,
+and SMTP may reply 250 only after `deliver` returns.
 
 Forwarding is applied here, once: a forwarded copy gets a `Delivered-To:` header naming
 the forwarding mailbox and is not forwarded again, so forwarding never chains or loops
 inside the appliance. A message that already carries `Delivered-To:` for a mailbox is not
-forwarded by it again (a loop through another server), and one with more than
-`MAX_HOPS` trace headers is refused.
+forwarded by it again but stored there (a loop through another server). A message with
+more than `MAX_HOPS` trace headers is refused.
 """
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ def header_block(raw: bytes) -> bytes:
 
 @dataclass
 class Plan:
-    """Where one message goes: stored blobs and who gets which."""
+    """The destinations of one message: local copies, queue entries and forwards."""
 
     store_original: list[str] = field(default_factory=list)  # local addresses
     queue_original: list[str] = field(default_factory=list)  # foreign addresses
@@ -124,8 +124,8 @@ class Delivery:
     async def check_recipient(self, address: str, *, may_relay: bool) -> None:
         """Raise unless mail for `address` may be accepted (called at SMTP RCPT TO).
 
-        A local address must have an account that is not revoked (a locked account still
-        receives mail) and whose mailbox is not already full; a foreign one needs
+        A local address needs an account that is not revoked and whose mailbox is not
+        already full. A locked account still receives mail. A foreign address needs
         `may_relay`.
         """
         if not self.is_local(address):

@@ -1,4 +1,4 @@
-"""What the queue runner needs from an SMTP client; the `smtp` package provides one."""
+"""The SMTP client interface the queue runner uses. The `smtp` package implements it."""
 
 from __future__ import annotations
 
@@ -17,13 +17,13 @@ class Envelope:
 
 @dataclass(frozen=True)
 class RecipientResult:
-    """The remote answer for one recipient: an SMTP reply, or a connection failure (code 0)."""
+    """The remote reply for one recipient: an SMTP reply, or a connection failure (code 0)."""
 
     recipient: str
     code: int
     enhanced: str  # e.g. "5.1.1"; a reasonable default when the server sent none
     text: str
-    remote: str = ""  # the MX host that answered
+    remote: str = ""  # the MX host that replied
 
     @property
     def delivered(self) -> bool:
