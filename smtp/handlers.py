@@ -59,6 +59,17 @@ class Handler:
     async def check_recipient(self, session: ApplianceSession, address: str) -> None:
         raise NotImplementedError
 
+    async def size_refused(self, session: ApplianceSession, stage: str, size: int) -> None:
+        """Record a message refused for its size at MAIL (declared SIZE=) or during DATA."""
+        account = session.auth_data
+        await self.core.audit.refused(
+            "message_size",
+            service="smtp",
+            account=account.address if isinstance(account, AccountInfo) else "",
+            client=session.peer_ip,
+            detail=f"{stage} size={size}",
+        )
+
     async def inspect(
         self, session: ApplianceSession, mail_from: str, content: bytes
     ) -> Inspection:

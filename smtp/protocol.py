@@ -20,6 +20,7 @@ import asyncio
 import functools
 import itertools
 import logging
+import re
 import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
@@ -41,6 +42,7 @@ MAX_AUTH_FAILURES = 3
 COMMAND_TIMEOUT = 300.0  # seconds: RFC 5321 section 4.5.3.2.7 requires at least 5 minutes
 AUTH_MECHANISMS = ("LOGIN", "PLAIN")
 _connection_ids = itertools.count(1)
+DECLARED_SIZE = re.compile(r"(?:^|\s)SIZE=(\d{1,20})(?:\s|$)", re.IGNORECASE)
 
 
 def quiet_aiosmtpd_log() -> None:
@@ -317,6 +319,14 @@ class ApplianceSMTP(SMTP):
         """RFC 5321 section 3.5.3: mailing lists are not expanded for clients."""
         await self.push(replies.EXPN_UNSUPPORTED)
 
+    @syntax("MAIL FROM: <address>", extended=" [SP <mail-parameters>]")
+    async def smtp_MAIL(self, arg: str | None) -> None:
+        """RFC 1870 section 6.1: a declared SIZE over the limit is refused before any data."""
+        await super().smtp_MAIL(arg)
+        if self.last_reply == replies.TOO_BIG:
+            declared = DECLARED_SIZE.search(arg or "")
+            await self._size_refused("MAIL", int(declared.group(1)) if declared else 0)
+
     @syntax("DATA")
     async def smtp_DATA(self, arg: str | None) -> None:
         """RFC 5321 section 4.1.1.4, with the checks described in `smtp.data`."""
@@ -342,12 +352,18 @@ class ApplianceSMTP(SMTP):
             )
             self._reset_state()
             await self.push(result.rejection)
+            if result.rejection == replies.TOO_BIG:
+                await self._size_refused("DATA", result.size)
             return
         envelope = self.current_envelope()
         envelope.content = envelope.original_content = result.content
         status = await self._call_handler_hook("DATA")
         self._reset_state()
         await self.push(status)
+
+    async def _size_refused(self, stage: str, size: int) -> None:
+        """Audit a message refused for its size before the core saw it."""
+        await self.event_handler.size_refused(self.current_session(), stage, size)
 
 
 def _retrieve_outcome(task: asyncio.Task[None]) -> None:

@@ -7,7 +7,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
+from appliance.models import AuditEntry
 from tests.harness import RunningAppliance, running_appliance
 from tests.smtp.helpers import LOCAL, RawClient, inbox, raw_client
 
@@ -20,6 +22,17 @@ def small_appliance(tmp_path: Path) -> Iterator[RunningAppliance]:
     """An appliance whose size limit is 64 KiB."""
     with running_appliance(tmp_path / "data", max_message_size=LIMIT) as running:
         yield running
+
+
+def size_refusals(appliance: RunningAppliance) -> list[tuple[str, str, str, str]]:
+    async def read() -> list[tuple[str, str, str, str]]:
+        async with appliance.core.sessions() as session:
+            rows = await session.scalars(
+                select(AuditEntry).where(AuditEntry.event == "refused").order_by(AuditEntry.id)
+            )
+            return [(row.service, row.outcome, row.client, row.detail) for row in rows]
+
+    return appliance.call(read)
 
 
 def start_data(client: RawClient) -> None:
@@ -36,13 +49,15 @@ def test_size_parameter_over_limit(appliance: RunningAppliance) -> None:
         at_limit = client.command(b"MAIL FROM:<a@example.org> SIZE=52428800")
     assert over == TOO_BIG
     assert at_limit == b"250 2.1.0 Sender OK"
+    assert size_refusals(appliance) == [("smtp", "message_size", "127.0.0.1", "MAIL size=52428801")]
 
 
 def test_data_over_limit_is_rejected(small_appliance: RunningAppliance) -> None:
     account = small_appliance.add_account(LOCAL)
     with raw_client(small_appliance) as client:
         start_data(client)
-        client.send(b"Subject: big\r\n\r\n" + (b"x" * 76 + b"\r\n") * (2 * LIMIT // 78))
+        big = b"Subject: big\r\n\r\n" + (b"x" * 76 + b"\r\n") * (2 * LIMIT // 78)
+        client.send(big)
         client.send(b".\r\n")
         rejected = client.reply()
         # The session is still in step: the next message goes through.
@@ -52,6 +67,9 @@ def test_data_over_limit_is_rejected(small_appliance: RunningAppliance) -> None:
     assert accepted.startswith(b"250 2.0.0 Ok: queued as ")
     [stored] = inbox(small_appliance, account)
     assert stored.endswith(b"\r\nSubject: small\r\n\r\nfits\r\n")
+    assert size_refusals(small_appliance) == [
+        ("smtp", "message_size", "127.0.0.1", f"DATA size={len(big)}")
+    ]
 
 
 def test_data_just_under_limit_is_accepted(small_appliance: RunningAppliance) -> None:
