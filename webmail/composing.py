@@ -131,6 +131,45 @@ def build_message(
     recipients = list(dict.fromkeys(item.addr_spec.lower() for item in to + cc + bcc))
     if not recipients:
         raise ComposeError("error_no_recipients")
+    message = assemble(sender, draft, to, cc, attachments, domain=domain, now=now)
+    return message, recipients
+
+
+def draft_size(
+    sender: AccountInfo,
+    draft: Draft,
+    attachments: list[Attachment],
+    *,
+    domain: str,
+    now: datetime,
+) -> int:
+    """Return the encoded size of the message the form holds now, headers included.
+
+    Addresses that do not parse yet are left out; sending reports them.
+    """
+    to = lenient_recipients(draft.to)
+    cc = lenient_recipients(draft.cc)
+    message = assemble(sender, draft, to, cc, attachments, domain=domain, now=now)
+    return len(message.as_bytes())
+
+
+def lenient_recipients(text: str) -> list[Address]:
+    try:
+        return parse_recipients(text)
+    except ComposeError:
+        return []
+
+
+def assemble(
+    sender: AccountInfo,
+    draft: Draft,
+    to: list[Address],
+    cc: list[Address],
+    attachments: list[Attachment],
+    *,
+    domain: str,
+    now: datetime,
+) -> EmailMessage:
     message = EmailMessage(policy=SEND_POLICY)
     message["From"] = Address(display_name=sender.display_name, addr_spec=sender.address)
     if to:
@@ -148,7 +187,7 @@ def build_message(
     message.set_content(body, subtype="plain", charset="utf-8", cte="quoted-printable")
     for item in attachments:
         add_attachment(message, item)
-    return message, recipients
+    return message
 
 
 def add_attachment(message: EmailMessage, item: Attachment) -> None:

@@ -10,7 +10,9 @@ from email.message import EmailMessage
 from email.policy import default
 
 import httpx
+from sqlalchemy import select
 
+from appliance.models import AuditEntry
 from appliance.store.types import AccountInfo
 from tests.conftest import CORPUS
 from tests.harness import RunningAppliance
@@ -20,6 +22,10 @@ from webmail.composing import Draft, build_message
 NO_FILE = ("", b"", "application/octet-stream")
 PDF = b"%PDF-1.4\n% t\xe1\xbb\x9d tr\xc3\xacnh\n%%EOF\n"
 ERROR = re.compile(r'<p class="error" role="alert">(.*?)</p>')
+SIZE_NOW = re.compile(r'<form [^>]*data-base-size="(\d+)"')
+SIZE_TEXT = re.compile(r'<p id="size-now" [^>]*>([^<]*)</p>')
+# make_msgid writes a random number of up to 19 digits into each Message-ID.
+MESSAGE_ID_SPREAD = 19
 TOO_LARGE = re.compile(
     r"Thư quá lớn \((\d+,\d) KB\); giới hạn là 19,5 KB\. Hãy bớt tệp đính kèm\. "
     r"Vui lòng chọn lại tệp đính kèm\."
@@ -234,7 +240,40 @@ def test_too_large_rejected_before_sending(small_appliance: RunningAppliance) ->
     assert 'name="subject" type="text" value="Lớn"' in response.text
     assert stored(small_appliance, recipient, "INBOX") == []
     assert stored(small_appliance, account, "Sent") == []
+    [(service, rule, who, detail)] = refusals(small_appliance)
+    assert (service, rule, who) == ("webmail", "message_size", ADDRESS)
+    # 16,000 bytes in base64 lines of 76 characters are 21,756 bytes before any header.
+    assert int(detail.removeprefix("size=")) > 21_756
     web.close()
+
+
+def refusals(appliance: RunningAppliance) -> list[tuple[str, str, str, str]]:
+    async def read() -> list[tuple[str, str, str, str]]:
+        async with appliance.core.sessions() as session:
+            rows = await session.scalars(select(AuditEntry).where(AuditEntry.event == "refused"))
+            return [(row.service, row.outcome, row.account, row.detail) for row in rows]
+
+    return appliance.call(read)
+
+
+def test_form_shows_encoded_size(
+    appliance: RunningAppliance, signed_in: WebClient, account: AccountInfo
+) -> None:
+    """The size on the form is the size of the message that the same fields send."""
+    appliance.add_account(OTHER)
+    form = signed_in.get(f"/compose?to={OTHER}").text
+    found = SIZE_NOW.search(form)
+    assert found is not None
+    shown = int(found.group(1))
+    assert SIZE_TEXT.findall(form) == [
+        f"Dung lượng thư khi gửi, kể cả phần mã hóa: {shown} B, tối đa 50 MB."
+    ]
+
+    assert send(signed_in, {"to": OTHER, "subject": "", "body": ""}).status_code == 303
+
+    sent_folder = folder_ids(appliance, account)["Sent"]
+    [sent] = appliance.call(lambda: appliance.core.store.messages(sent_folder))
+    assert abs(sent.size - shown) <= MESSAGE_ID_SPREAD
 
 
 def test_invalid_and_unknown_recipients(

@@ -23,6 +23,7 @@ from webmail.composing import (
     ComposeError,
     Draft,
     build_message,
+    draft_size,
     forward_draft,
     reply_draft,
 )
@@ -66,7 +67,7 @@ async def compose_page(request: Request) -> Response:
     params = request.query_params
     mode = params.get("mode", "")
     draft = Draft()
-    forwarded: list[str] = []
+    forwarded: list[Attachment] = []
     if mode in ("reply", "reply_all", "forward"):
         source = split_source(f"{params.get('folder', '')}:{params.get('uid', '')}")
         if source is None:
@@ -80,14 +81,15 @@ async def compose_page(request: Request) -> Response:
 
 async def prefill(
     request: Request, signed_in: SignedIn, mode: str, folder_id: int, uid: int
-) -> tuple[Draft, list[str]]:
+) -> tuple[Draft, list[Attachment]]:
     envelope, info, raw = await load_source(request, signed_in, folder_id, uid)
     t = request_translator(request)
     text = await asyncio.to_thread(quotable_text, raw)
     date = parse_date(envelope.date) or info.internal_date
     if mode == "forward":
         draft = forward_draft(envelope, text=text, date=date, t=t)
-        names = [name for name, _type, _data in await asyncio.to_thread(original_attachments, raw)]
+        found = await asyncio.to_thread(original_attachments, raw)
+        attached = [Attachment(name, content_type, data) for name, content_type, data in found]
     else:
         references = await asyncio.to_thread(references_of, raw)
         draft = reply_draft(
@@ -99,9 +101,9 @@ async def prefill(
             date=date,
             t=t,
         )
-        names = []
+        attached = []
     draft.source = f"{folder_id}:{uid}"
-    return draft, names
+    return draft, attached
 
 
 def references_of(raw: bytes) -> str:
@@ -123,14 +125,23 @@ async def compose_form(
     request: Request,
     signed_in: SignedIn,
     draft: Draft,
-    forwarded: list[str],
+    forwarded: list[Attachment],
     *,
     error: str = "",
     status: int = 200,
 ) -> Response:
+    """Show the form with the encoded size of what it holds (uploads are chosen anew)."""
     nav = await account_folders(request, signed_in)
     core = webmail(request).core
     t = request_translator(request)
+    size = await asyncio.to_thread(
+        draft_size,
+        signed_in.session.account,
+        draft,
+        forwarded,
+        domain=core.settings.domain,
+        now=core.clock.now(),
+    )
     return render(
         request,
         "compose.html",
@@ -138,8 +149,10 @@ async def compose_form(
         nav=nav,
         current_id=None,
         draft=draft,
-        forwarded=forwarded,
+        forwarded=[item.filename for item in forwarded],
+        draft_size=size,
         size_limit=t.size(core.settings.max_message_size),
+        size_limit_bytes=core.settings.max_message_size,
         notice="",
         error=error,
     )
@@ -156,6 +169,7 @@ async def send(request: Request) -> Response:
     if int(length) > limit:
         # Such a body cannot become a message under the limit, because base64 makes
         # attachments a third larger, so it is rejected before it is read.
+        await size_refused(request, signed_in, int(length))
         raise HTTPException(413)
     form = await request.form(max_files=MAX_FILES, max_part_size=limit)
     try:
@@ -166,7 +180,7 @@ async def send(request: Request) -> Response:
     finally:
         await form.close()
     if error:
-        forwarded = await forwarded_names(request, signed_in, draft)
+        forwarded = await forwarded_attachments(request, signed_in, draft)
         return await compose_form(request, signed_in, draft, forwarded, error=error, status=400)
     await mark_answered(request, signed_in, draft)
     inbox = find_role(await account_folders(request, signed_in), "inbox")
@@ -182,7 +196,7 @@ async def build_and_submit(
     limit = core.settings.max_message_size
     t = request_translator(request)
     try:
-        attachments = await read_uploads(uploads, limit)
+        attachments = await read_uploads(uploads)
         attachments += await forwarded_attachments(request, signed_in, draft)
         message, recipients = build_message(
             signed_in.session.account,
@@ -193,6 +207,7 @@ async def build_and_submit(
         )
         raw = message.as_bytes()
         if len(raw) > limit:
+            await size_refused(request, signed_in, len(raw))
             raise ComposeError("error_too_large", size=t.size(len(raw)), limit=t.size(limit))
         await submit(request, signed_in, recipients, raw)
     except ComposeError as problem:
@@ -203,16 +218,13 @@ async def build_and_submit(
     return ""
 
 
-async def read_uploads(uploads: list[UploadFile], limit: int) -> list[Attachment]:
+async def read_uploads(uploads: list[UploadFile]) -> list[Attachment]:
+    """Read the chosen files (the request's length, checked before, bounds their total)."""
     attachments = []
-    total = 0
     for upload in uploads:
         if not upload.filename:
             continue  # the file input was left empty
         data = await upload.read()
-        total += len(data)
-        if total > limit:
-            raise ComposeError("error_too_large_upload")
         content_type = upload.content_type or "application/octet-stream"
         attachments.append(Attachment(upload.filename, content_type, data))
     return attachments
@@ -229,8 +241,12 @@ async def forwarded_attachments(
     return [Attachment(name, content_type, data) for name, content_type, data in found]
 
 
-async def forwarded_names(request: Request, signed_in: SignedIn, draft: Draft) -> list[str]:
-    return [item.filename for item in await forwarded_attachments(request, signed_in, draft)]
+async def size_refused(request: Request, signed_in: SignedIn, size: int) -> None:
+    """Audit a message the webmail refused for its size before submitting it."""
+    account = signed_in.session.account.address
+    await webmail(request).core.audit.refused(
+        "message_size", service="webmail", account=account, detail=f"size={size}"
+    )
 
 
 async def submit(request: Request, signed_in: SignedIn, recipients: list[str], raw: bytes) -> None:
