@@ -4,6 +4,11 @@ Each job runs at a fixed interval; its next due time is stored, so a job whose t
 passed while the appliance was down runs as soon as it starts again. Every job is
 idempotent: it works out what is due from the data, never from how often it ran, so a
 job run twice does no harm. All times come from the one clock, which tests move.
+
+Several nodes may share one database. A node claims a due job before it runs it: one
+statement moves the job's due time past a lease, and succeeds only while the job is
+still due, so one node runs it. If that node stops during the job, another takes it once
+the lease has passed.
 """
 
 from __future__ import annotations
@@ -15,7 +20,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from appliance.clock import Clock
@@ -24,6 +30,7 @@ from appliance.store.writer import Transaction, Writer
 
 log = logging.getLogger("appliance.scheduler")
 TICK_SECONDS = 60.0
+LEASE = timedelta(minutes=30)  # how long a claimed job is left to the node that claimed it
 
 
 @dataclass(frozen=True)
@@ -60,6 +67,8 @@ class Scheduler:
                 due = rows.get(spec.name)
                 if due is not None and due > now:
                     continue
+                if not await self._claim(spec, now):
+                    continue  # another node took it
                 try:
                     outcome = await spec.run(now)
                 except Exception as error:
@@ -69,6 +78,29 @@ class Scheduler:
                 log.info("job %s ran: %s", spec.name, outcome)
                 ran.append(spec.name)
             return ran
+
+    async def _claim(self, spec: JobSpec, now: datetime) -> bool:
+        """Take a due job for this node; False if another node has taken it first."""
+        lease = now + min(spec.interval, LEASE)
+
+        async def write(tx: Transaction) -> bool:
+            session = tx.session
+            dialect = session.get_bind().dialect.name
+            insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+            await session.execute(
+                insert(Job).values(name=spec.name, last_outcome="").on_conflict_do_nothing()
+            )
+            claimed = await session.execute(
+                update(Job)
+                .where(
+                    Job.name == spec.name, or_(Job.next_run_at.is_(None), Job.next_run_at <= now)
+                )
+                .values(next_run_at=lease)
+                .execution_options(synchronize_session=False)
+            )
+            return bool(claimed.rowcount == 1)  # type: ignore[attr-defined]
+
+        return await self.writer.run(write)
 
     async def _record(self, spec: JobSpec, now: datetime, outcome: str) -> None:
         async def write(tx: Transaction) -> None:
