@@ -8,7 +8,9 @@ client would wait until its 30-minute autologout.
 
 from __future__ import annotations
 
+import imaplib
 import os
+import re
 import signal
 import smtplib
 import socket
@@ -17,6 +19,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -106,6 +109,14 @@ def nodes(tmp_path: Path) -> Iterator[tuple[Node, Node]]:
         assert "listening for changes from other nodes" in output
 
 
+def unverified_tls() -> ssl.SSLContext:
+    """The nodes' certificate is the self-signed one made at init; nothing to verify it by."""
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
+
+
 class IdleClient:
     """A raw IMAP client in IDLE on one node's INBOX (RFC 2177)."""
 
@@ -114,10 +125,7 @@ class IdleClient:
         self.reader = self.socket.makefile("rb")
         self.expect(b"* OK")
         self.command(b"a1 STARTTLS")
-        context = ssl.create_default_context()
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
-        self.socket = context.wrap_socket(self.socket)
+        self.socket = unverified_tls().wrap_socket(self.socket)
         self.reader = self.socket.makefile("rb")
         self.command(f"a2 LOGIN {ADDRESS} {PASSWORD}".encode())
         self.command(b"a3 SELECT INBOX")
@@ -173,3 +181,46 @@ def test_idle_sees_delivery_through_other_node(nodes: tuple[Node, Node]) -> None
     deliver(second, "through the second node")
     assert other_watcher.next_untagged(NOTIFY_DEADLINE) == b"* 2 EXISTS\r\n"
     other_watcher.close()
+
+
+def number_after(name: bytes, response: bytes) -> int:
+    found = re.search(re.escape(name) + rb" (\d+)", response)
+    assert found is not None, response
+    return int(found.group(1))
+
+
+@pytest.mark.timeout(300)
+def test_concurrent_delivery_through_both_nodes(nodes: tuple[Node, Node]) -> None:
+    """Four clients per node deliver into one INBOX at once: no UID is handed out twice."""
+    per_client = 25
+
+    def send_batch(node: Node, name: str) -> None:
+        for number in range(per_client):
+            deliver(node, f"{name} {number}")
+
+    batches = [
+        (node, f"{label}-{client}")
+        for label, node in zip("ab", nodes, strict=True)
+        for client in range(4)
+    ]
+    with ThreadPoolExecutor(max_workers=len(batches)) as pool:
+        for done in [pool.submit(send_batch, node, name) for node, name in batches]:
+            done.result()
+
+    expected = {f"{name} {number}" for _node, name in batches for number in range(per_client)}
+    client = imaplib.IMAP4("127.0.0.1", nodes[1].ports["IMAP"])
+    client.starttls(ssl_context=unverified_tls())
+    client.login(ADDRESS, PASSWORD)
+    client.select("INBOX", readonly=True)
+    _, data = client.uid("FETCH", "1:*", "(UID RFC822.SIZE BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
+    _, quota = client.getquotaroot("INBOX")
+    client.logout()
+    fetched = [item for item in data if isinstance(item, tuple)]
+    uids = [number_after(b"UID", meta) for meta, _ in fetched]
+    sizes = [number_after(b"RFC822.SIZE", meta) for meta, _ in fetched]
+    subjects = {header.decode().strip().removeprefix("Subject: ") for _, header in fetched}
+    assert uids == list(range(1, len(expected) + 1))
+    assert subjects == expected
+    # STORAGE is counted in KiB, rounded up (RFC 9208 section 5.1).
+    storage = -(-sum(sizes) // 1024)
+    assert quota[1] == [f'"" (STORAGE {storage} 5242880 MESSAGE {len(expected)} 1000000)'.encode()]
