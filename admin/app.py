@@ -26,15 +26,17 @@ from admin.health import health
 from admin.i18n import load_catalogues
 from admin.lifecycle_views import lifecycle_routes
 from admin.metrics import metrics
-from admin.middleware import AdminMiddleware, add_missing
+from admin.middleware import PAGE_POLICY, AdminMiddleware
 from admin.paths import STATIC
 from admin.render import make_environment, render, request_translator
-from admin.session import SESSION_COOKIE, CsrfRejected, LoginRequired, clear_cookie
+from admin.session import SESSION_COOKIE
 from admin.state import Console, console
 from admin.views import accounts, audit, auth, dashboard, imports, reports, settings, unlocks
 from appliance.admin_scope import CentreOnly
 from appliance.core import Core
 from appliance.errors import OutOfScope
+from appliance.web.middleware import add_missing
+from appliance.web.sessions import CsrfRejected, LoginRequired, clear_cookie
 
 log = logging.getLogger("web")
 
@@ -169,5 +171,5 @@ async def server_error(request: Request, error: Exception) -> Response:
         title=t("server_error_title"),
         text=t("server_error_text"),
     )
-    response.raw_headers[:] = add_missing(list(response.raw_headers), request.url.path)
+    response.raw_headers[:] = add_missing(list(response.raw_headers), request.url.path, PAGE_POLICY)
     return response

@@ -1,60 +1,34 @@
-"""Message catalogues of the admin console and formatting of dates, sizes and numbers.
+"""The admin console's message catalogue and its formatting of dates, sizes and numbers.
 
-Vietnamese is the default and English the second language. The catalogues are gettext
-`.po` files read with Babel at start-up, keyed by short message ids, like the webmail's
-but separate, because the admin console does not import the webmail.
+Catalogues are read and looked up as `appliance.web.i18n` describes; the console's domain
+is `admin.po`, apart from the webmail's.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 import babel.dates
 import babel.numbers
-from babel.messages.pofile import read_po
 
 from admin.paths import LOCALE_DIR
+from appliance.web import i18n
 from appliance.workdays import VIETNAM
 
-LANGUAGES = ("vi", "en")
-DEFAULT_LANGUAGE = "vi"
+DOMAIN = "admin"
 
 
 def load_catalogue(language: str) -> dict[str, str]:
     """Read `locale/<language>/LC_MESSAGES/admin.po`; fuzzy and empty entries are skipped."""
-    path = LOCALE_DIR / language / "LC_MESSAGES" / "admin.po"
-    with path.open("rb") as handle:
-        catalog = read_po(handle, locale=language, domain="admin")
-    return {
-        str(message.id): str(message.string)
-        for message in catalog
-        if message.id and message.string and not message.fuzzy
-    }
+    return i18n.load_catalogue(LOCALE_DIR, DOMAIN, language)
 
 
 def load_catalogues() -> dict[str, dict[str, str]]:
-    return {language: load_catalogue(language) for language in LANGUAGES}
+    return i18n.load_catalogues(LOCALE_DIR, DOMAIN)
 
 
-def pick_language(cookie_value: str | None) -> str:
-    return cookie_value if cookie_value in LANGUAGES else DEFAULT_LANGUAGE
-
-
-@dataclass(frozen=True)
-class Translator:
-    """The catalogue of one language, with Vietnamese behind it for missing keys."""
-
-    language: str
-    messages: dict[str, str]
-    fallback: dict[str, str]
-
-    def __call__(self, key: str, **values: object) -> str:
-        text = self.messages.get(key) or self.fallback.get(key) or key
-        return text.format(**values) if values else text
-
-    def has(self, key: str) -> bool:
-        return key in self.messages or key in self.fallback
+class Translator(i18n.Translator):
+    """The console's catalogue of one language, with its formats of dates and sizes."""
 
     def datetime(self, moment: dt.datetime | None) -> str:
         """Format a moment in Vietnam time, or a dash for none."""
@@ -83,7 +57,3 @@ class Translator:
                 return f"{self.number(value, pattern)} {unit}"
             value /= 1024
         raise AssertionError("unreachable")
-
-
-def translator(catalogues: dict[str, dict[str, str]], language: str) -> Translator:
-    return Translator(language, catalogues[language], catalogues[DEFAULT_LANGUAGE])

@@ -17,12 +17,13 @@ from starlette.routing import Route
 from admin import forms
 from admin.handover import Handover
 from admin.render import render, request_translator
-from admin.session import SignedIn, client_of, require_admin, require_form
+from admin.session import SignedIn, require_admin, require_form
 from admin.state import console
 from appliance.directory.contracts import CONTRACT_TYPES
 from appliance.errors import ApplianceError, OutOfScope
 from appliance.lifecycle.moves import MoveProgress
 from appliance.lifecycle.records import DEPARTURE_REASONS, HANDOVER_FORMS, EventResult
+from appliance.web.sessions import client_of
 
 # Each form, the request kind a unit admin files with it, and the event it runs.
 FORMS: dict[str, tuple[str, str]] = {

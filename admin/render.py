@@ -1,61 +1,35 @@
-"""Rendering of pages: the Jinja2 environment and the context every page gets."""
+"""Rendering of the console's pages, with the context of `appliance.web.render`."""
 
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 import jinja2
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
-from admin.i18n import Translator, pick_language, translator
+from admin.i18n import Translator
 from admin.paths import TEMPLATES
 from admin.state import console
+from appliance.web import render as pages
 
 LANGUAGE_COOKIE = "admin_lang"
 
 
 def make_environment() -> jinja2.Environment:
-    """Create the template environment; autoescaping is on for every template."""
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+    return pages.make_environment(TEMPLATES)
 
 
 def request_translator(request: Request) -> Translator:
-    language = pick_language(request.cookies.get(LANGUAGE_COOKIE))
-    return translator(console(request).catalogues, language)
-
-
-def here(request: Request) -> str:
-    query = request.url.query
-    return request.url.path + (f"?{query}" if query else "")
+    language = pages.request_language(request, LANGUAGE_COOKIE)
+    return Translator.for_language(console(request).catalogues, language)
 
 
 def render(request: Request, template: str, *, status: int = 200, **context: Any) -> HTMLResponse:
     """Render a page with the translator, the signed-in admin and the CSRF token."""
-    t = request_translator(request)
-    signed_in = getattr(request.state, "signed_in", None)
-    context.setdefault("notice", "")
-    context.setdefault("error", "")
-    context.setdefault("section", "")
-    page = (
-        console(request)
-        .templates.get_template(template)
-        .render(
-            t=t,
-            lang=t.language,
-            signed_in=signed_in,
-            admin=signed_in.admin if signed_in else None,
-            csrf=signed_in.csrf if signed_in else "",
-            back_here=quote(here(request), safe=""),
-            lifecycle_ready=True,
-            **context,
-        )
-    )
-    return HTMLResponse(page, status_code=status)
+    page = pages.page_context(request, request_translator(request))
+    signed_in = page["signed_in"]
+    page.update(admin=signed_in.admin if signed_in else None, lifecycle_ready=True)
+    page.update(notice="", error="", section="")
+    page.update(context)
+    return pages.render_page(console(request).templates, template, page, status)

@@ -21,11 +21,14 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from appliance.core import Core
+from appliance.web.i18n import DEFAULT_LANGUAGE
+from appliance.web.middleware import add_missing
+from appliance.web.sessions import CsrfRejected, LoginRequired, clear_cookie
 from webmail import autoconfig
-from webmail.i18n import DEFAULT_LANGUAGE, load_catalogues
-from webmail.middleware import WebmailMiddleware, add_missing
+from webmail.i18n import load_catalogues
+from webmail.middleware import PAGE_POLICY, WebmailMiddleware
 from webmail.render import make_environment, render, request_translator
-from webmail.session import CsrfRejected, LoginRequired, PasswordChangeRequired, clear_cookie
+from webmail.session import SESSION_COOKIE, PasswordChangeRequired
 from webmail.state import Webmail
 from webmail.views import (
     auth,
@@ -126,7 +129,7 @@ async def login_required(request: Request, error: Exception) -> Response:
     expired = isinstance(error, LoginRequired) and error.expired
     response = RedirectResponse("/login?expired=1" if expired else "/login", status_code=303)
     if expired:
-        clear_cookie(response, request.app.state.webmail.core.settings, "session")
+        clear_cookie(response, request.app.state.webmail.core.settings, SESSION_COOKIE)
     return response
 
 
@@ -162,6 +165,6 @@ async def server_error(request: Request, error: Exception) -> Response:
         title=t("server_error_title"),
         text=t("server_error_text"),
     )
-    raw_headers = add_missing(list(response.raw_headers), request.url.path)
+    raw_headers = add_missing(list(response.raw_headers), request.url.path, PAGE_POLICY)
     response.raw_headers[:] = raw_headers
     return response

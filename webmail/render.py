@@ -1,17 +1,17 @@
-"""Rendering of pages: the Jinja2 environment and the context every page gets."""
+"""Rendering of the webmail's pages, with the context of `appliance.web.render`."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import jinja2
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
-from webmail.i18n import Translator, pick_language, translator
+from appliance.web import render as pages
+from webmail.i18n import Translator
 from webmail.state import webmail
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -21,26 +21,13 @@ EXPIRY_WARNING = timedelta(days=14)
 
 
 def make_environment() -> jinja2.Environment:
-    """Create the template environment; autoescaping is on for every template."""
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+    return pages.make_environment(TEMPLATES)
 
 
 def request_translator(request: Request) -> Translator:
     """Return the translator of the language chosen in the request's cookie."""
-    language = pick_language(request.cookies.get(LANGUAGE_COOKIE))
-    return translator(webmail(request).catalogues, language)
-
-
-def here(request: Request) -> str:
-    """Return the path and query of the request, to come back to after switching language."""
-    query = request.url.query
-    return request.url.path + (f"?{query}" if query else "")
+    language = pages.request_language(request, LANGUAGE_COOKIE)
+    return Translator.for_language(webmail(request).catalogues, language)
 
 
 def password_expiry(request: Request) -> datetime | None:
@@ -62,19 +49,7 @@ def password_expiry(request: Request) -> datetime | None:
 
 def render(request: Request, template: str, *, status: int = 200, **context: Any) -> HTMLResponse:
     """Render a page with the translator, language, session and CSRF token in its context."""
-    t = request_translator(request)
-    signed_in = getattr(request.state, "signed_in", None)
-    page = (
-        webmail(request)
-        .templates.get_template(template)
-        .render(
-            t=t,
-            lang=t.language,
-            signed_in=signed_in,
-            csrf=signed_in.csrf if signed_in else "",
-            back_here=quote(here(request), safe=""),
-            password_expires=password_expiry(request),
-            **context,
-        )
-    )
-    return HTMLResponse(page, status_code=status)
+    page = pages.page_context(request, request_translator(request))
+    page.update(password_expires=password_expiry(request))
+    page.update(context)
+    return pages.render_page(webmail(request).templates, template, page, status)

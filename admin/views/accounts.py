@@ -9,11 +9,12 @@ from starlette.responses import RedirectResponse, Response
 from admin import forms
 from admin.handover import Handover
 from admin.render import render, request_translator
-from admin.session import SignedIn, client_of, require_admin, require_form
+from admin.session import SignedIn, require_admin, require_form
 from admin.state import console
 from appliance.accounts import ACCOUNT_KINDS
 from appliance.errors import BulkSenderRequires2FA
 from appliance.locks import MANUAL_REASONS, RequestNotActionable
+from appliance.web.sessions import client_of
 
 STATES = ("active", "locked", "forwarding", "revoked")
 MiB = 1024 * 1024

@@ -8,38 +8,33 @@ any wrong input, so the pages do not tell whether an account exists or is an adm
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 import segno
 from itsdangerous import BadData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from admin.i18n import LANGUAGES
 from admin.render import LANGUAGE_COOKIE, render, request_translator
-from admin.session import (
-    ADMIN_CLIENT_PREFIX,
-    SESSION_COOKIE,
-    LoginRequired,
-    check_csrf,
-    clear_cookie,
-    client_of,
-    cookie_name,
-    new_login_token,
-    require_admin,
-    require_form,
-    set_cookie,
-)
+from admin.session import ADMIN_CLIENT_PREFIX, SESSION_COOKIE, require_admin, require_form
 from admin.state import console
 from appliance.errors import AuthenticationFailed, InvalidCode, OutOfScope, PasswordRejected
 from appliance.password_policy import describe
 from appliance.twofactor import provisioning_uri
+from appliance.web import signin
+from appliance.web.sessions import (
+    LoginRequired,
+    check_login_token,
+    clear_cookie,
+    client_of,
+    cookie_name,
+    new_login_token,
+    set_cookie,
+)
 
 LOGIN_COOKIE = "admin_login"
 PENDING_COOKIE = "admin_pending"
 PENDING_MAX_AGE = 900  # seconds from the password to the end of the last step
 MAX_CODE_ATTEMPTS = 5
-ONE_YEAR = 365 * 24 * 3600
 ISSUER = "Thư công vụ Huế"
 
 
@@ -74,7 +69,7 @@ async def login(request: Request) -> Response:
     """Check the password with the core and then lead to the next step."""
     core = console(request).core
     form = await request.form()
-    check_csrf(form, request.cookies.get(cookie_name(core.settings, LOGIN_COOKIE), ""))
+    check_login_token(request, form, core.settings, LOGIN_COOKIE)
     username = str(form.get("username") or "").strip()
     password = str(form.get("password") or "")
     client = client_of(request)
@@ -147,7 +142,7 @@ async def step_form(request: Request) -> tuple[dict[str, Any] | None, dict[str, 
     """Check the double-submit token and return the pending state and the form fields."""
     core = console(request).core
     form = await request.form()
-    check_csrf(form, request.cookies.get(cookie_name(core.settings, LOGIN_COOKIE), ""))
+    check_login_token(request, form, core.settings, LOGIN_COOKIE)
     fields = {key: value for key, value in form.items() if isinstance(value, str)}
     return load_pending(request), fields
 
@@ -257,26 +252,4 @@ async def logout(request: Request) -> Response:
 
 async def choose_language(request: Request) -> Response:
     """Store the chosen language in a cookie and go back to the page the admin was on."""
-    language = request.path_params["language"]
-    response = RedirectResponse(local_path(request.query_params.get("next", "/")), 303)
-    if language in LANGUAGES:
-        response.set_cookie(
-            LANGUAGE_COOKIE,
-            language,
-            max_age=ONE_YEAR,
-            path="/",
-            secure=console(request).core.settings.secure_cookies,
-            httponly=True,
-            samesite="strict",
-        )
-    return response
-
-
-def local_path(target: str) -> str:
-    """Return `target` if it is a path on this site, else "/" (no open redirect)."""
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return "/"
-    if "\\" in target:
-        return "/"
-    return target
+    return signin.choose_language(request, console(request).core.settings, LANGUAGE_COOKIE)

@@ -19,7 +19,7 @@ from starlette.responses import Response
 from admin import forms
 from admin.handover import Handover
 from admin.render import render, request_translator
-from admin.session import SignedIn, check_csrf, client_of, require_admin, require_form
+from admin.session import SignedIn, require_admin, require_form
 from admin.state import console
 from appliance.directory.bulk import Created
 from appliance.directory.importing import (
@@ -29,6 +29,7 @@ from appliance.directory.importing import (
     read_staff_file,
 )
 from appliance.errors import OutOfScope
+from appliance.web.sessions import check_csrf, client_of
 
 MAX_UPLOAD = 5 * 1024 * 1024  # bytes; a staff list of thousands of rows is far smaller
 SUFFIXES = (".csv", ".xlsx")

@@ -7,9 +7,10 @@ from starlette.responses import Response
 
 from admin import forms
 from admin.render import render, request_translator
-from admin.session import client_of, require_admin, require_form
+from admin.session import require_admin, require_form
 from admin.state import console
 from appliance.forwarding import Rule
+from appliance.web.sessions import client_of
 
 
 async def settings_page(request: Request) -> Response:

@@ -13,9 +13,10 @@ from starlette.responses import RedirectResponse, Response
 from admin import forms
 from admin.handover import Handover
 from admin.render import render, request_translator
-from admin.session import SignedIn, client_of, require_admin, require_form
+from admin.session import SignedIn, require_admin, require_form
 from admin.state import console
 from appliance.locks import RequestNotActionable
+from appliance.web.sessions import client_of
 
 
 async def unlocks_page(request: Request) -> Response:

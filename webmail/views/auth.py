@@ -2,33 +2,34 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from itsdangerous import BadData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from appliance.errors import AuthenticationFailed
 from appliance.store.types import AccountInfo
-from webmail.i18n import LANGUAGES
-from webmail.render import LANGUAGE_COOKIE, render, request_translator
-from webmail.session import (
+from appliance.web import signin
+from appliance.web.sessions import (
     LoginRequired,
     check_csrf,
+    check_login_token,
     clear_cookie,
+    client_of,
     cookie_name,
     new_login_token,
-    require_session,
     set_cookie,
 )
+
+# Re-exported: the open-redirect check is tested through the webmail's view module.
+from appliance.web.signin import local_path as local_path
+from webmail.render import LANGUAGE_COOKIE, render, request_translator
+from webmail.session import SESSION_COOKIE, require_session
 from webmail.state import webmail
 
 LOGIN_COOKIE = "login"
-SESSION_COOKIE = "session"
 PENDING_COOKIE = "pending"  # the account between the password and the second step
 PENDING_MAX_AGE = 300  # seconds to enter the code
 MAX_CODE_ATTEMPTS = 5  # wrong codes before the password must be entered again
-ONE_YEAR = 365 * 24 * 3600
 
 
 async def login_page(request: Request) -> Response:
@@ -64,10 +65,10 @@ async def login(request: Request) -> Response:
     """
     core = webmail(request).core
     form = await request.form()
-    check_csrf(form, request.cookies.get(cookie_name(core.settings, LOGIN_COOKIE), ""))
+    check_login_token(request, form, core.settings, LOGIN_COOKIE)
     username = str(form.get("username") or "").strip()
     password = str(form.get("password") or "")
-    client = request.client.host if request.client else ""
+    client = client_of(request)
     try:
         if not username or not password:
             raise AuthenticationFailed()
@@ -84,7 +85,7 @@ async def login(request: Request) -> Response:
 async def start_session(request: Request, account: AccountInfo) -> Response:
     """Create the server-side session and set its cookie."""
     core = webmail(request).core
-    client = request.client.host if request.client else ""
+    client = client_of(request)
     token = await core.web_sessions.create(
         account.id, client=client, user_agent=request.headers.get("user-agent", "")
     )
@@ -114,7 +115,7 @@ async def login_code(request: Request) -> Response:
     """Check the TOTP or recovery code of an account whose password was right."""
     core = webmail(request).core
     form = await request.form()
-    check_csrf(form, request.cookies.get(cookie_name(core.settings, LOGIN_COOKIE), ""))
+    check_login_token(request, form, core.settings, LOGIN_COOKIE)
     t = request_translator(request)
     try:
         account_id, attempts = webmail(request).signer.loads(
@@ -124,7 +125,7 @@ async def login_code(request: Request) -> Response:
     except BadData:
         return login_form(request, notice=t("session_expired"))
     code = str(form.get("code") or "").strip()
-    client = request.client.host if request.client else ""
+    client = client_of(request)
     if code and await core.credentials.verify_second_factor(account_id, code, client):
         return await start_session(request, await core.accounts.by_id(account_id))
     if attempts + 1 >= MAX_CODE_ATTEMPTS:
@@ -148,26 +149,4 @@ async def logout(request: Request) -> Response:
 
 async def choose_language(request: Request) -> Response:
     """Store the chosen language in a cookie and go back to the page the reader was on."""
-    language = request.path_params["language"]
-    response = RedirectResponse(local_path(request.query_params.get("next", "/")), 303)
-    if language in LANGUAGES:
-        response.set_cookie(
-            LANGUAGE_COOKIE,
-            language,
-            max_age=ONE_YEAR,
-            path="/",
-            secure=webmail(request).core.settings.secure_cookies,
-            httponly=True,
-            samesite="strict",
-        )
-    return response
-
-
-def local_path(target: str) -> str:
-    """Return `target` if it is a path on this site, else "/" (no open redirect)."""
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return "/"
-    if "\\" in target:
-        return "/"
-    return target
+    return signin.choose_language(request, webmail(request).core.settings, LANGUAGE_COOKIE)

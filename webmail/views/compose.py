@@ -18,6 +18,7 @@ from starlette.responses import RedirectResponse, Response
 from appliance.errors import ApplianceError, MessageTooLarge, OverQuota, UnknownRecipient
 from appliance.mime.structure import Envelope
 from appliance.store.types import MessageInfo
+from appliance.web.sessions import check_csrf
 from webmail.composing import (
     Attachment,
     ComposeError,
@@ -31,7 +32,7 @@ from webmail.display import parse_date
 from webmail.folders import find_role
 from webmail.reading import attachments_of, header_text, parse, quotable_text
 from webmail.render import render, request_translator
-from webmail.session import SignedIn, check_csrf, require_session
+from webmail.session import SignedIn, require_session
 from webmail.state import webmail
 from webmail.views.mailbox import account_folders, find_folder
 from webmail.views.reading import find_message

@@ -14,8 +14,9 @@ from starlette.responses import JSONResponse, Response
 from appliance.directory.queries import UnitNotFound
 from appliance.directory.records import PersonInfo, UnitInfo
 from appliance.directory.search import search_key
+from appliance.web.sessions import LoginRequired
 from webmail.render import render
-from webmail.session import LoginRequired, PasswordChangeRequired, require_session
+from webmail.session import PasswordChangeRequired, require_session
 from webmail.state import webmail
 
 SEARCH_LIMIT = 50

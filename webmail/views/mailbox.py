@@ -8,10 +8,11 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from appliance.core import Core
+from appliance.web.sessions import check_csrf
 from webmail.folders import FolderView, find_role, folder_views
 from webmail.listing import message_page
 from webmail.render import render, request_translator
-from webmail.session import SignedIn, check_csrf, require_session
+from webmail.session import SignedIn, require_session
 from webmail.state import webmail
 
 # Notices shown after an action, by the key in the redirect's query; each names a catalogue

@@ -12,11 +12,10 @@ from starlette.responses import RedirectResponse, Response
 
 from appliance.errors import AuthenticationFailed, PasswordRejected
 from appliance.password_policy import describe, min_length
+from appliance.web.sessions import check_csrf, client_of, set_cookie
 from webmail.render import render, request_translator
-from webmail.session import SignedIn, check_csrf, require_session, set_cookie
+from webmail.session import SESSION_COOKIE, SignedIn, require_session
 from webmail.state import webmail
-
-SESSION_COOKIE = "session"
 
 
 def password_form(
@@ -56,7 +55,7 @@ async def change_password(request: Request) -> Response:
     new = str(form.get("new_password") or "")
     if new != str(form.get("confirm_password") or ""):
         return password_form(request, signed_in, errors=[t("password_mismatch")], status=400)
-    client = request.client.host if request.client else ""
+    client = client_of(request)
     try:
         await core.credentials.change_password(account.id, current, new, client)
     except AuthenticationFailed:

@@ -12,7 +12,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from appliance.errors import ApplianceError
-from webmail.session import check_csrf, require_session
+from appliance.web.sessions import check_csrf
+from webmail.session import require_session
 from webmail.state import webmail
 from webmail.views.mailbox import account_folders, find_folder
 from webmail.views.reading import find_message

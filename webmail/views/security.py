@@ -13,8 +13,9 @@ from starlette.responses import RedirectResponse, Response
 
 from appliance.errors import InvalidCode
 from appliance.twofactor import provisioning_uri
+from appliance.web.sessions import check_csrf, client_of
 from webmail.render import render, request_translator
-from webmail.session import SignedIn, check_csrf, require_session
+from webmail.session import SignedIn, require_session
 from webmail.state import webmail
 from webmail.views.settings import render_settings
 
@@ -78,7 +79,7 @@ async def confirm_totp(request: Request) -> Response:
     core = webmail(request).core
     t = request_translator(request)
     code = str(form.get("code") or "")
-    client = request.client.host if request.client else ""
+    client = client_of(request)
     try:
         codes = await core.credentials.confirm_totp(signed_in.session.account.id, code, client)
     except InvalidCode:
@@ -98,7 +99,7 @@ async def disable_totp(request: Request) -> Response:
     core = webmail(request).core
     t = request_translator(request)
     account = signed_in.session.account
-    client = request.client.host if request.client else ""
+    client = client_of(request)
     password = str(form.get("current_password") or "")
     code = str(form.get("code") or "").strip()
     if not await core.credentials.verify_password(account.id, password):

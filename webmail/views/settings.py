@@ -14,10 +14,11 @@ from appliance.errors import ForwardingNotAllowed
 from appliance.forwarding import MAX_RULES, domain_allowed
 from appliance.password_policy import min_length
 from appliance.quota_warnings import human_size
+from appliance.web.sessions import check_csrf
 from webmail.composing import ComposeError, parse_recipients
 from webmail.i18n import Translator
 from webmail.render import render, request_translator
-from webmail.session import SignedIn, check_csrf, require_session
+from webmail.session import SignedIn, require_session
 from webmail.state import webmail
 
 RECENT_LOGINS = 20
