@@ -83,6 +83,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    postgres.DEFAULT.close()
     scan = session.config.stash.get(SECRET_SCAN, None)
     if scan is None:
         return

@@ -127,6 +127,12 @@ class DefaultDatabase:
         if self.url:
             self.run(self._reset)
 
+    def close(self) -> None:
+        """Close the kept connection, so that none is left for the interpreter to collect."""
+        if self._connection is not None:
+            self.run(self._connection.close)
+            self._connection = None
+
     async def _reset(self) -> None:
         if self._connection is None:
             self._connection = await _admin_connection(make_url(self.url))
