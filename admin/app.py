@@ -8,7 +8,6 @@ every response carries the security headers of `admin.middleware`.
 
 from __future__ import annotations
 
-import logging
 import secrets
 import time
 
@@ -16,8 +15,6 @@ from itsdangerous import URLSafeTimedSerializer
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -30,15 +27,13 @@ from admin.middleware import PAGE_POLICY, AdminMiddleware
 from admin.paths import STATIC
 from admin.render import make_environment, render, request_translator
 from admin.session import SESSION_COOKIE
-from admin.state import Console, console
+from admin.state import Console
 from admin.views import accounts, audit, auth, dashboard, imports, reports, settings, unlocks
 from appliance.admin_scope import CentreOnly
 from appliance.core import Core
 from appliance.errors import OutOfScope
-from appliance.web.middleware import add_missing
-from appliance.web.sessions import CsrfRejected, LoginRequired, clear_cookie
-
-log = logging.getLogger("web")
+from appliance.web.errors import ErrorPages
+from appliance.web.sessions import CsrfRejected, LoginRequired
 
 # Catalogue keys of the title and text of each error page, by HTTP status.
 ERROR_TEXTS = {
@@ -92,6 +87,16 @@ def console_routes() -> list[BaseRoute]:
 
 def create_admin_app(core: Core) -> Starlette:
     """Build the admin application around a core that is already open."""
+    errors = ErrorPages(
+        settings=core.settings,
+        session_cookie=SESSION_COOKIE,
+        page_policy=PAGE_POLICY,
+        render=render,
+        translator=request_translator,
+        error_texts=ERROR_TEXTS,
+        home_key="back_to_dashboard",
+        log_label="admin request",
+    )
     app = Starlette(
         routes=[
             Route("/metrics", metrics, methods=["GET"]),
@@ -100,12 +105,14 @@ def create_admin_app(core: Core) -> Starlette:
         ],
         middleware=[Middleware(AdminMiddleware)],
         exception_handlers={
-            LoginRequired: login_required,
-            CsrfRejected: csrf_rejected,
-            CentreOnly: centre_only,
-            OutOfScope: out_of_scope,
-            HTTPException: http_error,
-            Exception: server_error,
+            LoginRequired: errors.login_required,
+            CsrfRejected: errors.csrf_rejected,
+            # The core has audited both refusals. An account outside the admin's units gets
+            # 404, which hides that it exists.
+            CentreOnly: errors.fixed_page(403, "forbidden_title", "forbidden_text"),
+            OutOfScope: errors.fixed_page(404, "not_found_title", "not_found_text"),
+            HTTPException: errors.http_error,
+            Exception: errors.server_error,
         },
     )
     app.state.core = core
@@ -116,60 +123,3 @@ def create_admin_app(core: Core) -> Starlette:
         core, make_environment(), load_catalogues(), signer, HandoverStore()
     )
     return app
-
-
-async def login_required(request: Request, error: Exception) -> Response:
-    expired = isinstance(error, LoginRequired) and error.expired
-    response = RedirectResponse("/login?expired=1" if expired else "/login", status_code=303)
-    if expired:
-        clear_cookie(response, console(request).core.settings, SESSION_COOKIE)
-    return response
-
-
-async def csrf_rejected(request: Request, error: Exception) -> Response:
-    t = request_translator(request)
-    return render(request, "error.html", status=403, title=t("csrf_title"), text=t("csrf_text"))
-
-
-async def out_of_scope(request: Request, error: Exception) -> Response:
-    """Return a 404 page for an account outside the admin's units, hiding that it exists.
-
-    The core has already audited the refusal.
-    """
-    t = request_translator(request)
-    return render(
-        request, "error.html", status=404, title=t("not_found_title"), text=t("not_found_text")
-    )
-
-
-async def centre_only(request: Request, error: Exception) -> Response:
-    """Return a 403 page for a centre-only action; the core has audited the refusal."""
-    t = request_translator(request)
-    return render(
-        request, "error.html", status=403, title=t("forbidden_title"), text=t("forbidden_text")
-    )
-
-
-async def http_error(request: Request, error: Exception) -> Response:
-    status = error.status_code if isinstance(error, HTTPException) else 500
-    title_key, text_key = ERROR_TEXTS.get(status, ("server_error_title", "server_error_text"))
-    t = request_translator(request)
-    return render(request, "error.html", status=status, title=t(title_key), text=t(text_key))
-
-
-async def server_error(request: Request, error: Exception) -> Response:
-    """Show a plain 500 page; the traceback goes to the log only.
-
-    This handler runs outside the middleware, so it adds the security headers itself.
-    """
-    log.error("admin request failed path=%s error=%s", request.url.path, type(error).__name__)
-    t = request_translator(request)
-    response = render(
-        request,
-        "error.html",
-        status=500,
-        title=t("server_error_title"),
-        text=t("server_error_text"),
-    )
-    response.raw_headers[:] = add_missing(list(response.raw_headers), request.url.path, PAGE_POLICY)
-    return response

@@ -17,7 +17,7 @@ LANGUAGE_COOKIE = "admin_lang"
 
 
 def make_environment() -> jinja2.Environment:
-    return pages.make_environment(TEMPLATES)
+    return pages.make_environment(TEMPLATES, pages.SHARED_TEMPLATES)
 
 
 def request_translator(request: Request) -> Translator:

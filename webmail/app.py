@@ -7,7 +7,6 @@ the session's CSRF token, and every response carries the security headers of
 
 from __future__ import annotations
 
-import logging
 import secrets
 from pathlib import Path
 
@@ -21,9 +20,9 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from appliance.core import Core
+from appliance.web.errors import ErrorPages
 from appliance.web.i18n import DEFAULT_LANGUAGE
-from appliance.web.middleware import add_missing
-from appliance.web.sessions import CsrfRejected, LoginRequired, clear_cookie
+from appliance.web.sessions import CsrfRejected, LoginRequired
 from webmail import autoconfig
 from webmail.i18n import load_catalogues
 from webmail.middleware import PAGE_POLICY, WebmailMiddleware
@@ -43,7 +42,6 @@ from webmail.views import (
     settings,
 )
 
-log = logging.getLogger("web")
 STATIC = Path(__file__).parent / "static"
 
 # Catalogue keys of the title and text of each error page, by HTTP status.
@@ -59,6 +57,16 @@ ERROR_TEXTS = {
 def create_app(core: Core) -> Starlette:
     """Build the webmail application around a core that is already open."""
     catalogues = load_catalogues()
+    errors = ErrorPages(
+        settings=core.settings,
+        session_cookie=SESSION_COOKIE,
+        page_policy=PAGE_POLICY,
+        render=render,
+        translator=request_translator,
+        error_texts=ERROR_TEXTS,
+        home_key="back_to_inbox",
+        log_label="request",
+    )
     routes = [
         Route("/", mailbox.home),
         Route("/login", auth.login_page, methods=["GET"]),
@@ -111,11 +119,11 @@ def create_app(core: Core) -> Starlette:
             ),
         ],
         exception_handlers={
-            LoginRequired: login_required,
+            LoginRequired: errors.login_required,
             PasswordChangeRequired: password_change_required,
-            CsrfRejected: csrf_rejected,
-            HTTPException: http_error,
-            Exception: server_error,
+            CsrfRejected: errors.csrf_rejected,
+            HTTPException: errors.http_error,
+            Exception: errors.server_error,
         },
     )
     # A key per process: a restart only makes a half-finished two-step login start over.
@@ -124,47 +132,6 @@ def create_app(core: Core) -> Starlette:
     return app
 
 
-async def login_required(request: Request, error: Exception) -> Response:
-    """Send the reader to the sign-in page, telling them when their session ran out."""
-    expired = isinstance(error, LoginRequired) and error.expired
-    response = RedirectResponse("/login?expired=1" if expired else "/login", status_code=303)
-    if expired:
-        clear_cookie(response, request.app.state.webmail.core.settings, SESSION_COOKIE)
-    return response
-
-
 async def password_change_required(request: Request, error: Exception) -> Response:
     """Send a reader who must change their password to the password page, from any page."""
     return RedirectResponse("/settings/password", status_code=303)
-
-
-async def csrf_rejected(request: Request, error: Exception) -> Response:
-    t = request_translator(request)
-    return render(request, "error.html", status=403, title=t("csrf_title"), text=t("csrf_text"))
-
-
-async def http_error(request: Request, error: Exception) -> Response:
-    status = error.status_code if isinstance(error, HTTPException) else 500
-    title_key, text_key = ERROR_TEXTS.get(status, ("server_error_title", "server_error_text"))
-    t = request_translator(request)
-    return render(request, "error.html", status=status, title=t(title_key), text=t(text_key))
-
-
-async def server_error(request: Request, error: Exception) -> Response:
-    """Show a plain 500 page; the traceback goes to the log only.
-
-    This handler runs outside the middleware, so it adds the security headers itself.
-    """
-    # The server logs the traceback, because Starlette raises the error again after this.
-    log.error("request failed path=%s error=%s", request.url.path, type(error).__name__)
-    t = request_translator(request)
-    response = render(
-        request,
-        "error.html",
-        status=500,
-        title=t("server_error_title"),
-        text=t("server_error_text"),
-    )
-    raw_headers = add_missing(list(response.raw_headers), request.url.path, PAGE_POLICY)
-    response.raw_headers[:] = raw_headers
-    return response

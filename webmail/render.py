@@ -21,7 +21,7 @@ EXPIRY_WARNING = timedelta(days=14)
 
 
 def make_environment() -> jinja2.Environment:
-    return pages.make_environment(TEMPLATES)
+    return pages.make_environment(TEMPLATES, pages.SHARED_TEMPLATES)
 
 
 def request_translator(request: Request) -> Translator:

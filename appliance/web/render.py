@@ -17,6 +17,9 @@ from starlette.responses import HTMLResponse
 
 from appliance.web.i18n import Translator, pick_language
 
+# Templates both applications use: the error page and parts of their page frames.
+SHARED_TEMPLATES = Path(__file__).parent / "templates"
+
 
 def make_environment(*folders: Path) -> jinja2.Environment:
     """Create the template environment over `folders`, searched in order.
