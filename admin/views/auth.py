@@ -12,7 +12,7 @@ from typing import Any
 import segno
 from itsdangerous import BadData
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from admin.render import LANGUAGE_COOKIE, render, request_translator
 from admin.session import ADMIN_CLIENT_PREFIX, SESSION_COOKIE, require_admin, require_form
@@ -22,7 +22,6 @@ from appliance.password_policy import describe
 from appliance.twofactor import provisioning_uri
 from appliance.web import signin
 from appliance.web.sessions import (
-    LoginRequired,
     check_login_token,
     clear_cookie,
     client_of,
@@ -33,21 +32,18 @@ from appliance.web.sessions import (
 
 LOGIN_COOKIE = "admin_login"
 PENDING_COOKIE = "admin_pending"
+COOKIES = signin.SignInCookies(session=SESSION_COOKIE, login=LOGIN_COOKIE, pending=PENDING_COOKIE)
 PENDING_MAX_AGE = 900  # seconds from the password to the end of the last step
 MAX_CODE_ATTEMPTS = 5
 ISSUER = "Thư công vụ Huế"
 
 
 async def login_page(request: Request) -> Response:
-    try:
-        await require_admin(request)
-    except LoginRequired:
-        pass
-    else:
-        return RedirectResponse("/", status_code=303)
-    t = request_translator(request)
-    expired = request.query_params.get("expired") == "1"
-    return step_page(request, "login.html", None, notice=t("session_expired") if expired else "")
+    home = await signin.home_if_signed_in(request, require_admin)
+    if home is not None:
+        return home
+    notice = signin.expired_notice(request, request_translator(request))
+    return step_page(request, "login.html", None, notice=notice)
 
 
 def step_page(
@@ -228,26 +224,15 @@ async def login_continue(request: Request) -> Response:
 
 
 async def start_session(request: Request, account_id: int) -> Response:
-    core = console(request).core
-    token = await core.web_sessions.create(
-        account_id,
-        client=ADMIN_CLIENT_PREFIX + client_of(request),
-        user_agent=request.headers.get("user-agent", ""),
+    client = ADMIN_CLIENT_PREFIX + client_of(request)
+    return await signin.open_session(
+        request, console(request).core, account_id, COOKIES, client=client
     )
-    response = RedirectResponse("/", status_code=303)
-    set_cookie(response, core.settings, SESSION_COOKIE, token)
-    clear_cookie(response, core.settings, LOGIN_COOKIE)
-    clear_cookie(response, core.settings, PENDING_COOKIE)
-    return response
 
 
 async def logout(request: Request) -> Response:
     signed_in, _ = await require_form(request)
-    core = console(request).core
-    await core.web_sessions.revoke(signed_in.token)
-    response = RedirectResponse("/login", status_code=303)
-    clear_cookie(response, core.settings, SESSION_COOKIE)
-    return response
+    return await signin.close_session(console(request).core, signed_in.token, COOKIES)
 
 
 async def choose_language(request: Request) -> Response:

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from itsdangerous import BadData
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from appliance.errors import AuthenticationFailed
 from appliance.store.types import AccountInfo
 from appliance.web import signin
 from appliance.web.sessions import (
-    LoginRequired,
     check_csrf,
     check_login_token,
     clear_cookie,
@@ -28,21 +27,17 @@ from webmail.state import webmail
 
 LOGIN_COOKIE = "login"
 PENDING_COOKIE = "pending"  # the account between the password and the second step
+COOKIES = signin.SignInCookies(session=SESSION_COOKIE, login=LOGIN_COOKIE, pending=PENDING_COOKIE)
 PENDING_MAX_AGE = 300  # seconds to enter the code
 MAX_CODE_ATTEMPTS = 5  # wrong codes before the password must be entered again
 
 
 async def login_page(request: Request) -> Response:
     """Show the sign-in form, with a fresh double-submit token in a cookie."""
-    try:
-        await require_session(request)
-    except LoginRequired:
-        pass
-    else:
-        return RedirectResponse("/", status_code=303)
-    t = request_translator(request)
-    expired = request.query_params.get("expired") == "1"
-    return login_form(request, notice=t("session_expired") if expired else "")
+    home = await signin.home_if_signed_in(request, require_session)
+    if home is not None:
+        return home
+    return login_form(request, notice=signin.expired_notice(request, request_translator(request)))
 
 
 def login_form(
@@ -85,15 +80,10 @@ async def login(request: Request) -> Response:
 async def start_session(request: Request, account: AccountInfo) -> Response:
     """Create the server-side session and set its cookie."""
     core = webmail(request).core
-    client = client_of(request)
-    token = await core.web_sessions.create(
-        account.id, client=client, user_agent=request.headers.get("user-agent", "")
+    response = await signin.open_session(
+        request, core, account.id, COOKIES, client=client_of(request)
     )
     request.state.account = account.address
-    response = RedirectResponse("/", status_code=303)
-    set_cookie(response, core.settings, SESSION_COOKIE, token)
-    clear_cookie(response, core.settings, LOGIN_COOKIE)
-    clear_cookie(response, core.settings, PENDING_COOKIE)
     return response
 
 
@@ -141,10 +131,7 @@ async def logout(request: Request) -> Response:
     signed_in = await require_session(request, password_page=True)
     core = webmail(request).core
     check_csrf(await request.form(), signed_in.csrf)
-    await core.web_sessions.revoke(signed_in.token)
-    response = RedirectResponse("/login", status_code=303)
-    clear_cookie(response, core.settings, SESSION_COOKIE)
-    return response
+    return await signin.close_session(core, signed_in.token, COOKIES)
 
 
 async def choose_language(request: Request) -> Response:
