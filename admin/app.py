@@ -32,17 +32,14 @@ from admin.views import accounts, audit, auth, dashboard, imports, reports, sett
 from appliance.admin_scope import CentreOnly
 from appliance.core import Core
 from appliance.errors import OutOfScope
-from appliance.web.errors import ErrorPages
+from appliance.web import errors
 from appliance.web.sessions import CsrfRejected, LoginRequired
 
 # Catalogue keys of the title and text of each error page, by HTTP status.
 ERROR_TEXTS = {
-    400: ("bad_request_title", "bad_request_text"),
+    **errors.ERROR_TEXTS,
     403: ("forbidden_title", "forbidden_text"),
-    404: ("not_found_title", "not_found_text"),
-    405: ("not_found_title", "not_found_text"),
     410: ("gone_title", "gone_text"),
-    413: ("too_large_title", "too_large_text"),
 }
 
 
@@ -87,7 +84,7 @@ def console_routes() -> list[BaseRoute]:
 
 def create_admin_app(core: Core) -> Starlette:
     """Build the admin application around a core that is already open."""
-    errors = ErrorPages(
+    error_pages = errors.ErrorPages(
         settings=core.settings,
         session_cookie=SESSION_COOKIE,
         page_policy=PAGE_POLICY,
@@ -105,14 +102,14 @@ def create_admin_app(core: Core) -> Starlette:
         ],
         middleware=[Middleware(AdminMiddleware)],
         exception_handlers={
-            LoginRequired: errors.login_required,
-            CsrfRejected: errors.csrf_rejected,
+            LoginRequired: error_pages.login_required,
+            CsrfRejected: error_pages.csrf_rejected,
             # The core has audited both refusals. An account outside the admin's units gets
             # 404, which hides that it exists.
-            CentreOnly: errors.fixed_page(403, "forbidden_title", "forbidden_text"),
-            OutOfScope: errors.fixed_page(404, "not_found_title", "not_found_text"),
-            HTTPException: errors.http_error,
-            Exception: errors.server_error,
+            CentreOnly: error_pages.fixed_page(403, "forbidden_title", "forbidden_text"),
+            OutOfScope: error_pages.fixed_page(404, "not_found_title", "not_found_text"),
+            HTTPException: error_pages.http_error,
+            Exception: error_pages.server_error,
         },
     )
     app.state.core = core

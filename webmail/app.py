@@ -20,7 +20,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from appliance.core import Core
-from appliance.web.errors import ErrorPages
+from appliance.web import errors
 from appliance.web.i18n import DEFAULT_LANGUAGE
 from appliance.web.sessions import CsrfRejected, LoginRequired
 from webmail import autoconfig
@@ -45,19 +45,13 @@ from webmail.views import (
 STATIC = Path(__file__).parent / "static"
 
 # Catalogue keys of the title and text of each error page, by HTTP status.
-ERROR_TEXTS = {
-    400: ("bad_request_title", "bad_request_text"),
-    404: ("not_found_title", "not_found_text"),
-    405: ("not_found_title", "not_found_text"),
-    411: ("bad_request_title", "bad_request_text"),
-    413: ("too_large_title", "too_large_text"),
-}
+ERROR_TEXTS = {**errors.ERROR_TEXTS, 411: ("bad_request_title", "bad_request_text")}
 
 
 def create_app(core: Core) -> Starlette:
     """Build the webmail application around a core that is already open."""
     catalogues = load_catalogues()
-    errors = ErrorPages(
+    error_pages = errors.ErrorPages(
         settings=core.settings,
         session_cookie=SESSION_COOKIE,
         page_policy=PAGE_POLICY,
@@ -119,11 +113,11 @@ def create_app(core: Core) -> Starlette:
             ),
         ],
         exception_handlers={
-            LoginRequired: errors.login_required,
+            LoginRequired: error_pages.login_required,
             PasswordChangeRequired: password_change_required,
-            CsrfRejected: errors.csrf_rejected,
-            HTTPException: errors.http_error,
-            Exception: errors.server_error,
+            CsrfRejected: error_pages.csrf_rejected,
+            HTTPException: error_pages.http_error,
+            Exception: error_pages.server_error,
         },
     )
     # A key per process: a restart only makes a half-finished two-step login start over.

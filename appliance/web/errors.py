@@ -24,6 +24,14 @@ from appliance.web.sessions import LoginRequired, clear_cookie
 log = logging.getLogger("web")
 
 SERVER_ERROR_TEXTS = ("server_error_title", "server_error_text")
+# Catalogue keys of the title and text of the error page, by HTTP status, in both
+# applications. A 405 shows the not-found texts.
+ERROR_TEXTS = {
+    400: ("bad_request_title", "bad_request_text"),
+    404: ("not_found_title", "not_found_text"),
+    405: ("not_found_title", "not_found_text"),
+    413: ("too_large_title", "too_large_text"),
+}
 ExceptionHandler = Callable[[Request, Exception], Awaitable[Response]]
 
 
