@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import email.policy
 import email.utils
+import re
 from dataclasses import dataclass
 from datetime import datetime
+from email.errors import HeaderParseError
 from email.header import Header
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -23,6 +25,7 @@ from webmail.i18n import VIETNAM_TIME, Translator
 from webmail.reading import READ_POLICY
 
 ADDRESS_HEADERS = frozenset({"from", "to", "cc", "reply-to"})
+DOMAIN_LABEL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
 
 
 class SendPolicy(EmailPolicy):
@@ -104,12 +107,26 @@ def parse_recipients(text: str) -> list[Address]:
         if not name and not address:
             continue
         local, _, domain = address.rpartition("@")
-        if not local or "." not in domain or not address.isascii() or " " in address:
+        if not local or not is_domain(domain) or not address.isascii() or " " in address:
             raise ComposeError("error_bad_address", address=address or name)
-        found.append(Address(display_name=name, addr_spec=address))
+        try:
+            found.append(Address(display_name=name, addr_spec=address))
+        except (HeaderParseError, ValueError):
+            # Not a dot-atom or quoted local part, or a domain with an empty label
+            # ("a..b@", "x@hue.gov.vn."): RFC 5322 section 3.4.1.
+            raise ComposeError("error_bad_address", address=address) from None
     if text.strip() and not found:
         raise ComposeError("error_bad_address", address=text.strip())
     return found
+
+
+def is_domain(text: str) -> bool:
+    """Tell whether `text` is a domain that SMTP can send to (RFC 5321 section 4.1.2).
+
+    That is two labels or more, each of letters, digits and inner hyphens.
+    """
+    labels = text.split(".")
+    return len(labels) >= 2 and all(DOMAIN_LABEL.fullmatch(label) for label in labels)
 
 
 def build_message(

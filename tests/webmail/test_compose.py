@@ -290,6 +290,39 @@ def test_invalid_and_unknown_recipients(
     assert stored(appliance, account, "Sent") == []
 
 
+def test_malformed_addresses_refused(
+    appliance: RunningAppliance, signed_in: WebClient, account: AccountInfo
+) -> None:
+    for address in ("x@hue.gov.vn.", "a..b@hue.gov.vn", "x@a-.gov.vn"):
+        response = send(signed_in, {"to": address, "subject": "a", "body": "b"})
+        assert (response.status_code, ERROR.findall(response.text)) == (
+            400,
+            [f"Địa chỉ không hợp lệ: {address}"],
+        )
+    assert stored(appliance, account, "Sent") == []
+
+
+def test_sending_limit_explained(
+    appliance: RunningAppliance, signed_in: WebClient, account: AccountInfo
+) -> None:
+    """The 101st message in 30 minutes locks the account; the form says so and why."""
+    appliance.add_account(OTHER)
+    for number in range(100):
+        raw = f"From: {ADDRESS}\r\nTo: {OTHER}\r\nSubject: {number}\r\n\r\nx\r\n".encode()
+        appliance.call(
+            lambda raw=raw: appliance.core.submission.submit(account, ADDRESS, [OTHER], raw)
+        )
+
+    response = send(signed_in, {"to": OTHER, "subject": "101", "body": "b"})
+
+    assert response.status_code == 400
+    assert ERROR.findall(response.text) == [
+        "Tài khoản của bạn đã gửi quá 100 thư trong 30 phút nên đã bị tạm khóa theo quy định "
+        "của thành phố. Trung tâm điều hành và quản trị viên của đơn vị đã được thông báo; "
+        "hãy liên hệ họ để mở khóa."
+    ]
+
+
 def test_compose_without_csrf_rejected(
     appliance: RunningAppliance, signed_in: WebClient, account: AccountInfo
 ) -> None:

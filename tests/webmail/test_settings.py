@@ -163,3 +163,13 @@ def test_mobileconfig_link_where_route_exists(signed_in: WebClient) -> None:
 
     link = '<a class="button" href="/settings/mobileconfig" download>'
     assert (link in page) == profile_route(signed_in)
+
+
+def test_malformed_forwarding_targets_refused(
+    appliance: RunningAppliance, signed_in: WebClient, account: AccountInfo
+) -> None:
+    """Addresses that are not RFC 5322 dot-atoms or RFC 5321 domains get the form back."""
+    for target in ("x@sub.gov.vn.", "x@hue.gov.vn.", "a..b@hue.gov.vn", "x@-a.gov.vn"):
+        status, page = add_forwarding(signed_in, target)
+        assert (status, f"Địa chỉ không hợp lệ: {target}" in page) == (400, True)
+    assert appliance.call(lambda: appliance.core.forwarding.rules(account.id)) == []

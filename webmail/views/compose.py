@@ -15,7 +15,14 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from appliance.errors import ApplianceError, MessageTooLarge, OverQuota, UnknownRecipient
+from appliance.errors import (
+    AccountLocked,
+    ApplianceError,
+    MessageTooLarge,
+    OverQuota,
+    SendingLimitReached,
+    UnknownRecipient,
+)
 from appliance.mime.structure import Envelope
 from appliance.store.types import MessageInfo
 from appliance.web.sessions import check_csrf
@@ -267,6 +274,10 @@ async def submit(request: Request, signed_in: SignedIn, recipients: list[str], r
     except MessageTooLarge:
         limit = core.settings.max_message_size
         raise ComposeError("error_too_large", size=t.size(len(raw)), limit=t.size(limit)) from None
+    except SendingLimitReached:
+        raise ComposeError("error_sending_limit") from None
+    except AccountLocked:
+        raise ComposeError("error_account_locked") from None
     except OverQuota:
         raise ComposeError("error_mailbox_full") from None
     except ApplianceError as error:

@@ -137,7 +137,10 @@ def forwarding_refusal(
         )
     if address in existing:
         return t("forward_duplicate", address=address)
-    return t("forward_too_many", count=MAX_RULES)
+    if len(existing) >= MAX_RULES:
+        return t("forward_too_many", count=MAX_RULES)
+    # The one rule left: a target in the city's own domain must be a live mailbox.
+    return t("forward_unknown", address=address)
 
 
 async def remove_forwarding(request: Request) -> Response:
