@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from appliance.config import load_settings
+
 APPLIANCE = [sys.executable, "-m", "appliance"]
 
 
@@ -47,6 +49,10 @@ def test_init_makes_data_folder_and_demo(tmp_path: Path) -> None:
     again = run(data, "init", "--demo")
     assert again.returncode == 0
     assert "nvan.skhcn@hue.gov.vn" not in again.stdout
+    # A demonstration sends no DNS query off the machine; a real installation does.
+    assert load_settings(data, environ={}).dns_lookups is False
+    assert run(tmp_path / "real", "init").returncode == 0
+    assert load_settings(tmp_path / "real", environ={}).dns_lookups is True
 
 
 def test_account_add_list_passwd(tmp_path: Path) -> None:

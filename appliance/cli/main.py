@@ -40,6 +40,14 @@ web_host = "{web_host}"
 # imaps_port = 1993
 # http_port = 8080
 # https_port = 8443
+# admin_port = 8081
+"""
+
+# Added by `init --demo`: a demonstration stays on its machine.
+DEMO_SETTINGS = """
+# Demonstration: no DNS query leaves this machine (SPF, DKIM and DMARC find no records, and
+# mail to other domains waits in the queue for a route). Remove this for a real deployment.
+dns_lookups = false
 """
 
 
@@ -105,7 +113,8 @@ async def run_init(settings: Settings, demo: bool) -> int:
         config_file.write_text(
             CONFIG_TEMPLATE.format(
                 domain=settings.domain, hostname=settings.hostname, web_host=settings.web_host
-            ),
+            )
+            + (DEMO_SETTINGS if demo else ""),
             encoding="utf-8",
         )
     if not settings.cert_file.exists():
