@@ -74,6 +74,7 @@ class Core:
         self.credentials = Credentials(self.sessions, self.writer, self.audit, self.clock)
         self.delivery = Delivery(settings, self.sessions, self.store, self.clock, self.reader)
         self.delivery.on_refusal = self._delivery_refusal
+        self.delivery.on_forward_skipped = self._forward_skipped
         self.notifier = Notifier(settings, self.delivery, self.clock)
         self.sending_rate = SendingRate(
             self.sessions, self.writer, self.clock, self.audit, self.notifier
@@ -81,7 +82,9 @@ class Core:
         self.submission = Submission(
             self.delivery, self.store, self.sending_rate, settings.max_message_size
         )
-        self.forwarding = Forwarding(self.sessions, self.writer, self.clock, self.audit)
+        self.forwarding = Forwarding(
+            self.sessions, self.writer, self.clock, self.audit, settings.is_local_domain
+        )
         self.queue = QueueRunner(
             settings, self.sessions, self.writer, self.blobs, self.delivery, self.clock
         )
@@ -142,6 +145,11 @@ class Core:
 
     async def _delivery_refusal(self, rule: str, address: str) -> None:
         await self.audit.refused(rule, service="delivery", account=address)
+
+    async def _forward_skipped(self, forwarder: str, target: str) -> None:
+        await self.audit.refused(
+            "forwarding_target", service="delivery", account=forwarder, detail=target
+        )
 
     async def _store_refusal(self, rule: str, account_id: int) -> None:
         account = await self.accounts.by_id(account_id) if account_id else None

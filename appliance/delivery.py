@@ -10,6 +10,11 @@ the forwarding mailbox and is not forwarded again, so forwarding never chains or
 inside the appliance. A message that already carries `Delivered-To:` for a mailbox is not
 forwarded by it again but stored there (a loop through another server). A message with
 more than `MAX_HOPS` trace headers is refused.
+
+A forwarding target is not a recipient the sender asked for, so a local target that cannot
+take the copy (no such account, not receiving, or full) is skipped and logged, and never
+fails delivery to the forwarding mailbox. A mailbox left with no target that took the copy
+keeps the original even if no rule keeps a copy.
 """
 
 from __future__ import annotations
@@ -79,6 +84,7 @@ class Plan:
     store_original: list[str] = field(default_factory=list)  # local addresses
     queue_original: list[str] = field(default_factory=list)  # foreign addresses
     forwards: dict[str, list[str]] = field(default_factory=dict)  # forwarder -> targets
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (forwarder, dead target)
     # Folder id to store into, by local address, as read before the write (a hint: the
     # write looks the folder up again if it is gone by then).
     folders: dict[str, int | None] = field(default_factory=dict)
@@ -102,6 +108,8 @@ class Delivery:
         self.after_queue: list[AfterQueue] = []  # called once mail for other domains is queued
         # Called with (rule, address) when a limit refuses a recipient or a message.
         self.on_refusal: Callable[[str, str], Awaitable[None]] | None = None
+        # Called with (forwarding mailbox, target) when a local target cannot take a copy.
+        self.on_forward_skipped: Callable[[str, str], Awaitable[None]] | None = None
         self.antivirus = Antivirus.from_settings(settings, store, sessions)  # None: no clamd
         self._in_flight = 0
         self._idle = asyncio.Event()
@@ -189,7 +197,7 @@ class Delivery:
         header = header_block(raw)
         if len(_TRACE_LINE.findall(header)) > MAX_HOPS:
             raise MailLoop()
-        plan = await self._plan(header, recipients, folder)
+        plan = await self._plan(header, recipients, folder, len(raw))
         copies: dict[str, bytes] = {
             forwarder: b"Delivered-To: " + forwarder.encode() + b"\r\n" + raw
             for forwarder in plan.forwards
@@ -197,7 +205,8 @@ class Delivery:
         now = self.clock.now()
         date = internal_date or now
         original_key = await self.store.blobs.put(raw)
-        structure = self.store.parse(raw) if plan.store_original else ""
+        # A forwarder whose every copy fails at write time stores the original after all.
+        structure = self.store.parse(raw) if plan.store_original or plan.forwards else ""
         prepared = []
         for forwarder, copy in copies.items():
             local_targets = [t for t in plan.forwards[forwarder] if self.is_local(t)]
@@ -211,8 +220,11 @@ class Delivery:
             )
         original = rows.NewMessage(original_key, len(raw), structure, frozenset(), date)
 
+        late_skips: list[tuple[str, str]] = []
+
         def write(session: Session) -> list[rows.Slot]:
             connection = session.connection()
+            late_skips.clear()
             slots = [
                 self._store(connection, plan, address, original, folder)
                 for address in plan.store_original
@@ -221,13 +233,22 @@ class Delivery:
             for forwarder, key, size, copy_structure in prepared:
                 copy = rows.NewMessage(key, size, copy_structure, frozenset(), date)
                 targets = plan.forwards[forwarder]
+                taken = 0
                 for target in (t for t in targets if self.is_local(t)):
-                    slots.append(self._store(connection, plan, target, copy, folder))
+                    slot = self._store_forwarded(connection, plan, target, copy, folder)
+                    if slot is None:
+                        late_skips.append((forwarder, target))
+                    else:
+                        slots.append(slot)
+                        taken += 1
                 foreign = [t for t in targets if not self.is_local(t)]
                 self._queue(connection, key, mail_from, foreign, now)
+                if not taken and not foreign and forwarder not in plan.store_original:
+                    slots.append(self._store(connection, plan, forwarder, original, folder))
             return slots
 
         slots = await self.store.writer.run_sync(write, self._publish)
+        await self._report_skipped(plan.skipped + late_skips)
         delivered_to = [slot.account_id for slot in slots]
         forwarded = sum(len(targets) for targets in plan.forwards.values())
         DELIVERIES.labels(destination="local").inc(len(plan.store_original))
@@ -249,14 +270,24 @@ class Delivery:
             for hook in self.after_queue:
                 hook()
 
-    async def _plan(self, header: bytes, recipients: Sequence[str], folder: str) -> Plan:
+    async def _report_skipped(self, skipped: list[tuple[str, str]]) -> None:
+        for forwarder, target in skipped:
+            log.warning(
+                "forwarding target skipped forwarder=%s target=%s reason=cannot receive",
+                forwarder,
+                target,
+            )
+            if self.on_forward_skipped is not None:
+                await self.on_forward_skipped(forwarder, target)
+
+    async def _plan(self, header: bytes, recipients: Sequence[str], folder: str, size: int) -> Plan:
         local = [r.lower() for r in recipients if self.is_local(r)]
         already = {
             m.strip().lower().decode("ascii", "replace") for m in _DELIVERED_TO.findall(header)
         }
         now = self.clock.now()
         plan = await self.reader.run(
-            lambda connection: self._read_plan(connection, local, already, folder, now)
+            lambda connection: self._read_plan(connection, local, already, folder, now, size)
         )
         plan.queue_original = [r for r in dict.fromkeys(recipients) if not self.is_local(r)]
         return plan
@@ -268,6 +299,7 @@ class Delivery:
         already: set[str],
         folder: str,
         now: datetime,
+        size: int,
     ) -> Plan:
         """Read who gets the message and into which folder (in a reader thread)."""
         plan = Plan()
@@ -278,16 +310,24 @@ class Delivery:
             receivers[account.address] = account
         addresses = sorted(receivers)
         rules = forwarding_rules(connection, addresses)
+        local_targets = {t for fs in rules.values() for t, _keep in fs if self.is_local(t)}
+        receivers.update(accounts(connection, local_targets - receivers.keys()))
         for address in addresses:
+            needed = size + len(f"Delivered-To: {address}\r\n".encode())  # the copy's size
             forwards = rules.get(address, [])
             if not forwards or address in already:
                 plan.store_original.append(address)
                 continue
-            plan.forwards[address] = [target for target, _keep in forwards]
-            if any(keep for _target, keep in forwards):
+            live = []
+            for target, _keep in forwards:
+                if self.is_local(target) and not _can_take(receivers.get(target), needed):
+                    plan.skipped.append((address, target))
+                else:
+                    live.append(target)
+            if live:
+                plan.forwards[address] = live
+            if not live or any(keep for _target, keep in forwards):
                 plan.store_original.append(address)
-        targets = {t for ts in plan.forwards.values() for t in ts if self.is_local(t)}
-        receivers.update(accounts(connection, targets - receivers.keys()))
         account_ids = [account.account_id for account in receivers.values()]
         ids = folder_ids(connection, account_ids, {folder, "INBOX"})
         for address, account in receivers.items():
@@ -315,6 +355,25 @@ class Delivery:
         rows.charge(connection, slot.account_id, [item.size], states=RECEIVING_STATES)
         rows.insert_rows(connection, slot, [item])
         return slot
+
+    def _store_forwarded(
+        self,
+        connection: Connection,
+        plan: Plan,
+        target: str,
+        item: rows.NewMessage,
+        folder: str,
+    ) -> rows.Slot | None:
+        """Insert a forwarded copy, or return None if the target cannot take it.
+
+        The plan already left out targets that could not; this catches a target retired or
+        filled between the plan and the write. Both errors are raised before the message row
+        is inserted, so the transaction goes on, and the UID claimed for the copy stays unused.
+        """
+        try:
+            return self._store(connection, plan, target, item, folder)
+        except (UnknownRecipient, OverQuota):
+            return None
 
     @staticmethod
     def _claim_by_address(connection: Connection, address: str, folder: str) -> rows.Slot | None:
@@ -370,3 +429,10 @@ class Delivery:
             await hook(account_ids)
         except Exception:
             log.exception("after-delivery task failed for accounts %s", account_ids)
+
+
+def _can_take(account: Recipient | None, size: int) -> bool:
+    """Tell whether a local forwarding target exists, receives mail and has room for `size`."""
+    if account is None or account.state not in RECEIVING_STATES:
+        return False
+    return account.used_bytes + size <= account.quota_bytes

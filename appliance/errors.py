@@ -145,6 +145,10 @@ class ForwardingNotAllowed(ApplianceError):
     """Forwarding is allowed only to government mail domains on the allowlist."""
 
 
+class ForwardingTargetUnknown(ForwardingNotAllowed):
+    """A forwarding target in a local domain is not an account that receives mail."""
+
+
 class MailLoop(ApplianceError):
     """The message has passed through too many servers: a mail loop."""
 

@@ -2,11 +2,13 @@
 
 The allowlist holds domain patterns: `hue.gov.vn` matches that domain, `*.gov.vn` any
 domain under gov.vn. Centre admins change it at run time; every rule is then checked
-again and those no longer allowed are turned off with the reason kept.
+again and those no longer allowed are turned off with the reason kept. A target in a local
+domain must also be an account that receives mail when the rule is added.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -15,7 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from appliance.audit import Audit
 from appliance.catalogue import both
 from appliance.clock import Clock
-from appliance.errors import ForwardingNotAllowed
+from appliance.delivery import RECEIVING_STATES
+from appliance.errors import ForwardingNotAllowed, ForwardingTargetUnknown
 from appliance.models import Account, ForwardingRule, RuntimeSetting
 from appliance.store.writer import Transaction, Writer
 
@@ -62,11 +65,13 @@ class Forwarding:
         writer: Writer,
         clock: Clock,
         audit: Audit,
+        is_local_domain: Callable[[str], bool],
     ) -> None:
         self.sessions = sessions
         self.writer = writer
         self.clock = clock
         self.audit = audit
+        self.is_local_domain = is_local_domain
 
     async def allowlist(self) -> tuple[str, ...]:
         async with self.sessions() as session:
@@ -76,19 +81,41 @@ class Forwarding:
     async def _check(self, account_id: int, target: str, patterns: tuple[str, ...]) -> None:
         local, _, domain = target.rpartition("@")
         if not local or not domain_allowed(domain, patterns):
-            async with self.sessions() as session:
-                owner = await session.scalar(
-                    select(Account.address).where(Account.id == account_id)
-                )
             await self.audit.refused(
-                "forwarding_domain", service="forwarding", account=owner or "", detail=target
+                "forwarding_domain",
+                service="forwarding",
+                account=await self._address(account_id),
+                detail=target,
             )
             raise ForwardingNotAllowed(
                 both("forwarding.not_allowed", target=target, allowed=", ".join(patterns))
             )
+        if self.is_local_domain(domain) and not await self._receives(target):
+            await self.audit.refused(
+                "forwarding_unknown_target",
+                service="forwarding",
+                account=await self._address(account_id),
+                detail=target,
+            )
+            raise ForwardingTargetUnknown(both("forwarding.unknown_target", target=target))
+
+    async def _receives(self, address: str) -> bool:
+        """Tell whether a local address belongs to an account that receives mail now."""
+        async with self.sessions() as session:
+            state = await session.scalar(select(Account.state).where(Account.address == address))
+        return state in RECEIVING_STATES
+
+    async def _address(self, account_id: int) -> str:
+        async with self.sessions() as session:
+            owner = await session.scalar(select(Account.address).where(Account.id == account_id))
+        return owner or ""
 
     async def add_rule(self, account_id: int, target: str, *, keep_copy: bool = True) -> Rule:
-        """Add a forwarding target for the account, if its domain is allowed."""
+        """Add a forwarding target for the account, if its domain is allowed.
+
+        Raises ForwardingNotAllowed for a domain off the allowlist and its subclass
+        ForwardingTargetUnknown for a local address that no receiving account has.
+        """
         target = target.strip().lower()
         patterns = await self.allowlist()
         await self._check(account_id, target, patterns)

@@ -14,6 +14,7 @@ from appliance.errors import (
     AuthenticationFailed,
     BulkSenderRequires2FA,
     ForwardingNotAllowed,
+    ForwardingTargetUnknown,
     MailboxFull,
     MailLoop,
     MessageTooLarge,
@@ -103,6 +104,25 @@ async def test_forward_to_public_provider_refused(core: Core, account: AccountIn
         await core.forwarding.add_rule(account.id, "nguyenvanan@gmail.com")
     assert "nguyenvanan@gmail.com" in refused.value.message
     assert "hue.gov.vn, *.gov.vn" in refused.value.message
+    assert await core.forwarding.rules(account.id) == []
+
+
+async def test_forward_to_unknown_local_refused(core: Core, account: AccountInfo) -> None:
+    with pytest.raises(ForwardingTargetUnknown) as refused:
+        await core.forwarding.add_rule(account.id, "x%gmail.com@hue.gov.vn")
+    assert refused.value.message == (
+        "Không chuyển tiếp được tới x%gmail.com@hue.gov.vn: không có hộp thư nào đang hoạt "
+        "động với địa chỉ này. / Cannot forward to x%gmail.com@hue.gov.vn: no active mailbox "
+        "has this address."
+    )
+    assert await core.forwarding.rules(account.id) == []
+    retired = await core.accounts.create("tntha.skhcn@hue.gov.vn", PASSWORD)
+    async with core.sessions() as session:
+        row = await session.get_one(Account, retired.id)
+        row.state = "revoked"
+        await session.commit()
+    with pytest.raises(ForwardingTargetUnknown):
+        await core.forwarding.add_rule(account.id, retired.address)
     assert await core.forwarding.rules(account.id) == []
 
 
