@@ -80,12 +80,21 @@ class Authenticator:
         must change its password first.
         """
         address = username.strip().lower()
-        delay = self.throttle.delay(address, client)
+        async with self.throttle.turn(address, client):
+            delay = self.throttle.delay(address, client)
+            held = self.throttle.is_held(address)
+            if not held:
+                if delay:
+                    await self.sleep(delay)
+                return await self._attempt(address, password, service, client)
+        # Outside the turn: a held attempt checks no password, so the next may go at once.
         if delay:
             await self.sleep(delay)
-        if self.throttle.is_held(address):
-            await self._record(address, client, service, "held")
-            raise AuthenticationFailed()
+        await self._record(address, client, service, "held")
+        raise AuthenticationFailed()
+
+    async def _attempt(self, address: str, password: str, service: str, client: str) -> AccountInfo:
+        """Check the password and record the outcome, inside the throttle's turn."""
         async with self.sessions() as session:
             account = await session.scalar(select(Account).where(Account.address == address))
         outcome, new_hash, app_password_id = await self._check(account, password, service)

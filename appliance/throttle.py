@@ -4,11 +4,20 @@ Each failure in a row adds delay before the reply (1 s, 2 s, 4 s, … up to 30 s
 failures in a row hold the account for 15 minutes, during which every login to it fails
 without a password check. A success clears the account's count. The state is in memory:
 a restart forgets it, which only shortens a hold.
+
+Concurrent attempts must not all be checked against a count that none of them has updated
+yet, so `turn` lets one attempt per account at a time go from the hold check to the
+recording of its outcome. An address with failures in a row is serialised the same way.
+An address without failures is not, because an office behind one NAT address sends many
+logins at once.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from appliance.clock import Clock
@@ -27,11 +36,54 @@ class _Failures:
     held_until: datetime | None = None
 
 
+@dataclass
+class _Turn:
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    users: int = 0  # attempts holding or waiting for the lock
+
+
+class _Turns:
+    """One asyncio lock per key, dropped once no attempt holds or waits for it."""
+
+    def __init__(self) -> None:
+        self._turns: dict[str, _Turn] = {}
+
+    @asynccontextmanager
+    async def hold(self, key: str) -> AsyncIterator[None]:
+        turn = self._turns.setdefault(key, _Turn())
+        turn.users += 1
+        try:
+            async with turn.lock:
+                yield
+        finally:
+            turn.users -= 1
+            if turn.users == 0:
+                del self._turns[key]
+
+
 class Throttle:
     def __init__(self, clock: Clock) -> None:
         self.clock = clock
         self._accounts: dict[str, _Failures] = {}
         self._clients: dict[str, _Failures] = {}
+        self._account_turns = _Turns()
+        self._client_turns = _Turns()
+
+    @asynccontextmanager
+    async def turn(self, account: str, client: str) -> AsyncIterator[None]:
+        """Wait until no other attempt on `account` is between its hold check and its outcome.
+
+        The caller checks `is_held` and `delay`, verifies the password and records the
+        outcome with `failed` or `succeeded` inside the turn, so each attempt reads the count
+        left by the one before. While `client` has failures in a row, its attempts on any
+        account also take turns. The client's turn is always taken before the account's, so
+        two attempts never wait for each other.
+        """
+        async with AsyncExitStack() as stack:
+            if self._count(self._clients, client):
+                await stack.enter_async_context(self._client_turns.hold(client))
+            await stack.enter_async_context(self._account_turns.hold(account))
+            yield
 
     def is_held(self, account: str) -> bool:
         """Tell whether logins to `account` are refused for now after too many failures."""

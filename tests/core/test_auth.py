@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import pytest
@@ -101,3 +102,79 @@ async def test_recent_logins_newest_first(core: Core, account: AccountInfo) -> N
     ]
     assert found[0].time >= found[1].time
     assert len(await core.auth.recent_logins(account.address)) == 3
+
+
+async def test_concurrent_failures_hold_after_ten_checks(core: Core, account: AccountInfo) -> None:
+    pauses: list[float] = []
+
+    async def record(seconds: float) -> None:
+        pauses.append(seconds)
+
+    core.auth.sleep = record
+
+    async def attempt(password: str) -> str:
+        try:
+            await core.auth.login(account.address, password, service="imap", client="10.0.0.9")
+        except AuthenticationFailed:
+            return "refused"
+        return "accepted"
+
+    passwords = ["Sai-mat-khau-1"] * 29
+    passwords.insert(25, PASSWORD)
+    results = await asyncio.gather(*(attempt(password) for password in passwords))
+    async with core.sessions() as session:
+        outcomes = list(await session.scalars(select(AuditEntry.outcome).order_by(AuditEntry.id)))
+
+    # Attempts run one at a time: ten password checks fail, the hold begins, and every
+    # attempt still waiting, the right password among them, is refused unchecked.
+    assert results == ["refused"] * 30
+    assert outcomes == ["failed"] * 10 + ["held"] + ["held"] * 20
+    assert pauses[:9] == [1.0, 2.0, 4.0, 8.0, 16.0, 30.0, 30.0, 30.0, 30.0]
+    assert pauses[9:] == [30.0] * 20
+    with pytest.raises(AuthenticationFailed):
+        await core.auth.login(account.address, PASSWORD, service="web", client="10.0.0.10")
+    async with core.sessions() as session:
+        last = await session.scalar(select(AuditEntry.outcome).order_by(AuditEntry.id.desc()))
+    assert last == "held"
+
+
+async def test_failing_client_takes_turns_across_accounts(core: Core) -> None:
+    pauses: list[float] = []
+
+    async def record(seconds: float) -> None:
+        pauses.append(seconds)
+
+    core.auth.sleep = record
+    addresses = [f"nguoi{number}.skhcn@hue.gov.vn" for number in range(5)]
+    for address in addresses:
+        await core.accounts.create(address, PASSWORD)
+    with pytest.raises(AuthenticationFailed):
+        await core.auth.login(addresses[0], "Sai-mat-khau-1", service="imap", client="10.0.0.9")
+
+    async def wrong(address: str) -> None:
+        with pytest.raises(AuthenticationFailed):
+            await core.auth.login(address, "Sai-mat-khau-1", service="imap", client="10.0.0.9")
+
+    await asyncio.gather(*(wrong(address) for address in addresses[1:]))
+
+    # Each attempt from the failing address waits for the count left by the one before.
+    assert pauses == [1.0, 2.0, 4.0, 8.0]
+
+
+async def test_clean_client_logins_run_unpaused(core: Core) -> None:
+    pauses: list[float] = []
+
+    async def record(seconds: float) -> None:
+        pauses.append(seconds)
+
+    core.auth.sleep = record
+    addresses = [f"nguoi{number}.skhcn@hue.gov.vn" for number in range(5)]
+    for address in addresses:
+        await core.accounts.create(address, PASSWORD)
+
+    found = await asyncio.gather(
+        *(core.auth.login(a, PASSWORD, service="imap", client="10.0.0.9") for a in addresses)
+    )
+
+    assert [account.address for account in found] == addresses
+    assert pauses == []
