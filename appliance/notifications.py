@@ -16,6 +16,7 @@ from appliance.catalogue import text
 from appliance.clock import Clock
 from appliance.config import Settings
 from appliance.delivery import Delivery
+from appliance.errors import ApplianceError
 
 log = logging.getLogger("appliance.notifications")
 
@@ -51,12 +52,20 @@ class Notifier:
         return message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
 
     async def send(self, recipients: Sequence[str], key: str, **values: object) -> None:
-        """Deliver the notice to local recipients; a failure is logged, never raised."""
+        """Deliver the notice to each local recipient on its own; failures are logged.
+
+        Delivery stores a message for all its recipients or for none, so one missing or
+        full mailbox (a unit with no `admin.<unit>@` account, say) would keep the notice
+        from everyone else. One delivery per recipient avoids that.
+        """
         local = [r for r in dict.fromkeys(recipients) if r and self.delivery.is_local(r)]
         if not local:
             return
         raw = self.compose(local, key, **values)
-        try:
-            await self.delivery.deliver(raw, self.sender, local)
-        except Exception:
-            log.exception("could not deliver notice %s to %s", key, ", ".join(local))
+        for recipient in local:
+            try:
+                await self.delivery.deliver(raw, self.sender, [recipient])
+            except ApplianceError as error:
+                log.warning("could not deliver notice %s to %s: %s", key, recipient, error)
+            except Exception:
+                log.exception("could not deliver notice %s to %s", key, recipient)
