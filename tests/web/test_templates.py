@@ -23,7 +23,16 @@ def shared_keys() -> set[str]:
 
 
 def test_shared_keys_found() -> None:
-    assert shared_keys() == {"language_en", "language_vi", "logout"}
+    assert shared_keys() == {
+        "language_en",
+        "language_vi",
+        "login",
+        "logout",
+        "password",
+        "two_factor_code",
+        "two_factor_hint",
+        "username",
+    }
 
 
 def test_webmail_translates_shared_keys() -> None:
