@@ -3,6 +3,8 @@
 - A reverse-path or From: address in a local domain is rejected unless the client is in
   `trusted_networks`: the city's own people send through authenticated submission, so
   such mail from outside is forged (the reasoning of RFC 7489, applied before DMARC).
+  A From: field whose decoded display text is or contains a local address is rejected
+  the same way, because a reader cannot tell that text from the address.
   The null reverse-path of bounces stays allowed.
 - SPF, DKIM and DMARC are evaluated and written as Authentication-Results. A DMARC `reject`
   policy is applied with `550 5.7.1`, `quarantine` by storing the message in Junk. A DNS
@@ -20,6 +22,7 @@ from dataclasses import dataclass
 from appliance.config import Settings
 from appliance.errors import ApplianceError
 from smtp.authentication import Verdict, authenticate, remove_own_results
+from smtp.from_display import display_domains
 from smtp.resolver import Resolver
 
 log = logging.getLogger("smtp")
@@ -89,15 +92,16 @@ class MXPolicy:
             verdict.dmarc.disposition,
         )
         if not trusted:
-            rejection = self._rejection(verdict)
+            rejection = self._rejection(verdict, content)
             if rejection is not None:
                 return Inspection(rejection=rejection)
         prefix = return_path(mail_from) + verdict.header(self.settings.hostname)
         quarantine = verdict.dmarc.disposition == "quarantine" and not trusted
         return Inspection(prefix, content, "Junk" if quarantine else "INBOX")
 
-    def _rejection(self, verdict: Verdict) -> str | None:
-        if any(self.settings.is_local_domain(domain) for domain in verdict.from_domains):
+    def _rejection(self, verdict: Verdict, content: bytes) -> str | None:
+        shown = [*verdict.from_domains, *display_domains(content)]
+        if any(self.settings.is_local_domain(domain) for domain in shown):
             return LOCAL_SENDER
         if verdict.dmarc.disposition == "reject":
             domain = verdict.from_domains[0]

@@ -84,6 +84,39 @@ def test_local_from_header_is_refused(checked: RunningAppliance) -> None:
     assert inbox(checked, account) == []
 
 
+@pytest.mark.parametrize(
+    "author",
+    [
+        "=?utf-8?b?cXVhbnRyaUBodWUuZ292LnZu?=",
+        "=?utf-8?q?quantri=40hue=2Egov=2Evn?=",
+        "=?UTF-8?B?UVVBTlRSSUBIVUUuR09WLlZO?=",
+        '"quantri@hue.gov.vn" <an@example.org>',
+        "=?utf-8?b?VHJ1bmcgdMOibSBxdWFudHJpQGh1ZS5nb3Yudm4=?= <an@example.org>",
+    ],
+)
+def test_local_address_in_display_is_refused(checked: RunningAppliance, author: str) -> None:
+    account = checked.add_account(LOCAL)
+    raw = f"From: {author}\r\nSubject: x\r\n\r\nx\r\n".encode()
+    with mx_client(checked) as client, pytest.raises(smtplib.SMTPDataError) as refused:
+        client.sendmail("an@example.org", [LOCAL], raw)
+    assert refused.value.smtp_code == 550
+    assert refused.value.smtp_error == (
+        b"5.7.1 Mail from a local domain must be sent through authenticated submission"
+    )
+    assert inbox(checked, account) == []
+
+
+def test_encoded_foreign_display_is_accepted(checked: RunningAppliance) -> None:
+    account = checked.add_account(LOCAL)
+    # "Trung tâm an@example.org": an address in the display text, but not a local one.
+    author = "=?utf-8?b?VHJ1bmcgdMOibSBhbkBleGFtcGxlLm9yZw==?= <an@example.org>"
+    raw = f"From: {author}\r\nSubject: x\r\n\r\nx\r\n".encode()
+    with mx_client(checked) as client:
+        client.sendmail("an@example.org", [LOCAL], raw)
+    [stored] = inbox(checked, account)
+    assert split_trace(stored)[1] == raw
+
+
 def test_bounce_to_local_user_is_accepted(checked: RunningAppliance) -> None:
     account = checked.add_account(LOCAL)
     with mx_client(checked) as client:
