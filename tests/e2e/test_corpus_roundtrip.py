@@ -187,8 +187,15 @@ def test_aioimaplib_reads_every_message(filled: tuple[RunningAppliance, list[byt
     appliance, messages = filled
 
     async def read_all() -> list[str]:
-        client = aioimaplib.IMAP4_SSL(
-            "127.0.0.1", appliance.ports["imaps"], ssl_context=appliance.client_tls(), timeout=30
+        closed = asyncio.Event()
+        # IMAP4_SSL does not pass conn_lost_cb on; IMAP4 with an ssl_context is the same
+        # client. Waiting for the close lets the TLS transport finish before the loop ends.
+        client = aioimaplib.IMAP4(
+            "127.0.0.1",
+            appliance.ports["imaps"],
+            ssl_context=appliance.client_tls(),
+            timeout=30,
+            conn_lost_cb=lambda _error: closed.set(),
         )
         await client.wait_hello_from_server()
         assert (await client.login(ADDRESS, PASSWORD)).result == "OK"
@@ -198,6 +205,7 @@ def test_aioimaplib_reads_every_message(filled: tuple[RunningAppliance, list[byt
             response = await client.fetch(str(number), "(BODY.PEEK[])")
             outcomes.append(response.result)
         await client.logout()
+        await asyncio.wait_for(closed.wait(), 10)  # the server closes after BYE
         return outcomes
 
     assert asyncio.run(read_all()) == ["OK"] * len(messages)
