@@ -8,9 +8,9 @@ from pathlib import Path
 
 import babel.numbers
 import pytest
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
-from tests.e2e.test_webmail_browser import CHROMIUM_ARGS
+from tests.e2e.test_webmail_settings_browser import open_page
 from tests.harness import DEFAULT_PASSWORD, RunningAppliance, running_appliance
 
 SENDER = "nvan.skhcn@hue.gov.vn"
@@ -28,12 +28,17 @@ def small_appliance(tmp_path: Path) -> Iterator[RunningAppliance]:
         yield running
 
 
-def sign_in(page: Page, base: str) -> None:
+def compose_page(browser: Browser, appliance: RunningAppliance, problems: list[str]) -> Page:
+    """Sign in as the sender and open an empty compose form."""
+    base = f"http://127.0.0.1:{appliance.ports['http']}"
+    page = open_page(browser, problems)
     page.goto(f"{base}/login")
     page.fill("#username", SENDER)
     page.fill("#password", DEFAULT_PASSWORD)
     page.click("button[type=submit].primary")
     page.wait_for_url(f"{base}/folder/*")
+    page.goto(f"{base}/compose")
+    return page
 
 
 def in_megabytes(count: int) -> str:
@@ -46,82 +51,70 @@ def shown_size(page: Page) -> tuple[int, str]:
     return int(status.get_attribute("data-bytes") or "0"), status.inner_text()
 
 
-def test_size_follows_the_form(small_appliance: RunningAppliance, tmp_path: Path) -> None:
+def sent_messages(appliance: RunningAppliance) -> list[int]:
+    """Return the sizes of the messages in the sender's Sent folder."""
+
+    async def sizes() -> list[int]:
+        account = await appliance.core.accounts.find(SENDER)
+        assert account is not None
+        folders = await appliance.core.store.list_folders(account.id)
+        sent = next(folder.id for folder in folders if folder.name == "Sent")
+        return [info.size for info in await appliance.core.store.messages(sent)]
+
+    return appliance.call(sizes)
+
+
+def test_size_follows_the_form(
+    small_appliance: RunningAppliance, browser: Browser, tmp_path: Path
+) -> None:
     upload = tmp_path / "Số liệu quý IV.bin"
     upload.write_bytes(os.urandom(1_000_000))
-    base = f"http://127.0.0.1:{small_appliance.ports['http']}"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            page = browser.new_page()
-            sign_in(page, base)
-            page.goto(f"{base}/compose")
-            drawn, drawn_text = shown_size(page)
-            page.fill("#to", RECIPIENT)
-            page.fill("#subject", "Số liệu quý IV")
-            page.fill("#body", BODY)
-            page.set_input_files("#attachment", str(upload))
-            estimate, text = shown_size(page)
-            page.click("form.compose button[type=submit]")
-            page.wait_for_selector("p.notice")
-        finally:
-            browser.close()
+    problems: list[str] = []
+    page = compose_page(browser, small_appliance, problems)
+    drawn, drawn_text = shown_size(page)
+    page.fill("#to", RECIPIENT)
+    page.fill("#subject", "Số liệu quý IV")
+    page.fill("#body", BODY)
+    page.set_input_files("#attachment", str(upload))
+    estimate, text = shown_size(page)
+    page.click("form.compose button[type=submit]")
+    page.wait_for_selector("p.notice")
 
     assert drawn_text == f"Dung lượng thư khi gửi, kể cả phần mã hóa: {drawn} B, tối đa 2 MB."
-    megabytes = in_megabytes(estimate)
     assert text == (
-        f"Dung lượng thư khi gửi, kể cả phần mã hóa: khoảng {megabytes} MB, tối đa 2 MB."
+        f"Dung lượng thư khi gửi, kể cả phần mã hóa: khoảng {in_megabytes(estimate)} MB, "
+        "tối đa 2 MB."
     )
-    store = small_appliance.core.store
-    sent_folder = small_appliance.call(lambda: sent_folder_id(small_appliance, SENDER))
-    [sent] = small_appliance.call(lambda: store.messages(sent_folder))
+    [sent] = sent_messages(small_appliance)
     # The script errs on the large side, by at most a few hundred bytes of headers.
-    assert sent.size <= estimate <= sent.size + 400
+    assert sent <= estimate <= sent + 400
+    assert problems == []
 
 
 def test_oversized_message_stopped_before_upload(
-    small_appliance: RunningAppliance, tmp_path: Path
+    small_appliance: RunningAppliance, browser: Browser, tmp_path: Path
 ) -> None:
     """1.6 MB of file is under 2 MiB, but over it once base64 has made it a third larger."""
     upload = tmp_path / "lon.bin"
     upload.write_bytes(os.urandom(1_600_000))
-    base = f"http://127.0.0.1:{small_appliance.ports['http']}"
-    posts: list[str] = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            page = browser.new_page()
-            sign_in(page, base)
-            page.goto(f"{base}/compose")
-            page.on("request", lambda request: posts.append(request.method))
-            page.fill("#to", RECIPIENT)
-            page.set_input_files("#attachment", str(upload))
-            estimate, text = shown_size(page)
-            page.click("form.compose button[type=submit]")
-            focused = page.evaluate("document.activeElement.id")
-            classes = page.locator("#size-now").get_attribute("class")
-            url = page.url
-        finally:
-            browser.close()
+    problems: list[str] = []
+    page = compose_page(browser, small_appliance, problems)
+    compose_url = page.url
+    methods: list[str] = []
+    page.on("request", lambda request: methods.append(request.method))
+    page.fill("#to", RECIPIENT)
+    page.set_input_files("#attachment", str(upload))
+    estimate, text = shown_size(page)
+    page.click("form.compose button[type=submit]")
 
     assert estimate > LIMIT
-    megabytes = in_megabytes(estimate)
     assert text == (
-        f"Thư sẽ có dung lượng khoảng {megabytes} MB, vượt giới hạn 2 MB. "
+        f"Thư sẽ có dung lượng khoảng {in_megabytes(estimate)} MB, vượt giới hạn 2 MB. "
         "Hãy bớt tệp đính kèm trước khi gửi."
     )
-    assert "POST" not in posts
-    assert (url, focused, classes) == (f"{base}/compose", "attachment", "hint error")
-    sent_folder = small_appliance.call(lambda: sent_folder_id(small_appliance, SENDER))
-    assert small_appliance.call(lambda: small_appliance.core.store.messages(sent_folder)) == []
-
-
-async def sent_folder_id(appliance: RunningAppliance, address: str) -> int:
-    account = await appliance.core.accounts.find(address)
-    assert account is not None
-    folders = await appliance.core.store.list_folders(account.id)
-    return next(folder.id for folder in folders if folder.name == "Sent")
+    assert "POST" not in methods
+    assert page.url == compose_url
+    assert page.evaluate("document.activeElement.id") == "attachment"
+    assert page.locator("#size-now").get_attribute("class") == "hint error"
+    assert sent_messages(small_appliance) == []
+    assert problems == []

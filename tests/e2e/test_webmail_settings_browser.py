@@ -8,30 +8,15 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pyotp
-import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page
 
 from appliance.directory.records import PersonInput
-from tests.e2e.test_webmail_browser import CHROMIUM_ARGS
 from tests.harness import DEFAULT_PASSWORD, RunningAppliance
 
 ADDRESS = "lvbinh.skhcn@hue.gov.vn"
-
-
-@pytest.fixture
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 
 def open_page(browser: Browser, problems: list[str]) -> Page:
