@@ -74,6 +74,16 @@ class SenderNotAllowed(ApplianceError):
     smtp_reply = (553, "5.7.1 Sender address not owned by the authenticated account")
 
 
+class AuthorNotAllowed(ApplianceError):
+    """A From: or Sender: address of a submitted message is not the account's own."""
+
+    smtp_reply = (
+        550,
+        "5.7.1 From: header address not owned by the authenticated account;"
+        " use your own address in From:",
+    )
+
+
 class AuthenticationFailed(ApplianceError):
     """The user name or the password is wrong."""
 

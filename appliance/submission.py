@@ -13,7 +13,8 @@ from datetime import datetime
 from email.utils import format_datetime, make_msgid
 
 from appliance.delivery import Delivery
-from appliance.errors import MessageTooLarge, SenderNotAllowed
+from appliance.errors import AuthorNotAllowed, MessageTooLarge, SenderNotAllowed
+from appliance.mime.authors import author_addresses, display_addresses
 from appliance.sending_rate import SendingRate
 from appliance.store.mailstore import MailStore
 from appliance.store.types import AccountInfo
@@ -37,6 +38,20 @@ class Submission:
         if mail_from.strip().lower() != account.address:
             raise SenderNotAllowed(f"{account.address} may not send as {mail_from or '<>'}")
 
+    @staticmethod
+    def check_author(account: AccountInfo, raw: bytes) -> None:
+        """Raise AuthorNotAllowed unless every From: and Sender: address is the account's own.
+
+        RFC 6409 section 8 lets a submission server check header fields. The rule is the
+        one `check_sender` applies to MAIL FROM, and an address shown in a decoded display
+        name counts too, since a reader cannot tell it from the real one. A message with no
+        From: field claims no author and passes.
+        """
+        claimed = author_addresses(raw) + display_addresses(raw, ("From", "Sender"))
+        others = sorted({address for address in claimed if address != account.address})
+        if others:
+            raise AuthorNotAllowed(f"{account.address} may not send as {', '.join(others)}")
+
     async def check_recipient(self, account: AccountInfo, address: str) -> None:
         await self.delivery.check_recipient(address, may_relay=True)
 
@@ -51,10 +66,11 @@ class Submission:
     ) -> None:
         """Deliver a message sent by `account`; with `save_copy`, also store it in Sent.
 
-        Raises SenderNotAllowed, MessageTooLarge, AccountLocked or SendingLimitReached
-        before anything is stored.
+        Raises SenderNotAllowed, AuthorNotAllowed, MessageTooLarge, AccountLocked or
+        SendingLimitReached before anything is stored.
         """
         self.check_sender(account, mail_from)
+        self.check_author(account, raw)
         if len(raw) > self.max_message_size:
             raise MessageTooLarge()
         await self.sending_rate.record(account, len(recipients))

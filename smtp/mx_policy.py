@@ -21,8 +21,8 @@ from dataclasses import dataclass
 
 from appliance.config import Settings
 from appliance.errors import ApplianceError
+from appliance.mime.authors import display_domains
 from smtp.authentication import Verdict, authenticate, remove_own_results
-from smtp.from_display import display_domains
 from smtp.resolver import Resolver
 
 log = logging.getLogger("smtp")

@@ -43,10 +43,10 @@ async def account(core: Core) -> AccountInfo:
     )
 
 
-def message(subject: str = "Thử", body: str = "Nội dung") -> bytes:
+def message(subject: str = "Thử", body: str = "Nội dung", author: str = "a@hue.gov.vn") -> bytes:
     """Return a small CRLF message with a UTF-8 body."""
     return (
-        f"From: a@hue.gov.vn\r\nTo: b@hue.gov.vn\r\nSubject: {subject}\r\n"
+        f"From: {author}\r\nTo: b@hue.gov.vn\r\nSubject: {subject}\r\n"
         f"Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
         f"{body}\r\n"
     ).encode()

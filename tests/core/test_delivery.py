@@ -68,7 +68,7 @@ async def test_submission_checks_sender(core: Core, account: AccountInfo) -> Non
 
 
 async def test_submission_saves_copy_in_sent(core: Core, account: AccountInfo) -> None:
-    raw = message()
+    raw = message(author=account.address)
     await core.submission.submit(account, account.address, ["x@example.com"], raw, save_copy=True)
     sent = await core.store.folder(account.id, "Sent")
     [copy] = await core.store.messages(sent.id)

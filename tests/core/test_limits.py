@@ -36,7 +36,10 @@ async def inbox_bytes(core: Core, account: AccountInfo) -> list[bytes]:
 async def submit_many(core: Core, account: AccountInfo, count: int) -> None:
     for number in range(count):
         await core.submission.submit(
-            account, account.address, ["x@example.com"], message(str(number))
+            account,
+            account.address,
+            ["x@example.com"],
+            message(str(number), author=account.address),
         )
 
 
@@ -45,14 +48,18 @@ async def test_hundred_and_first_submission_locks(core: Core, account: AccountIn
     admin = await core.accounts.create("admin.skhcn@hue.gov.vn", PASSWORD, kind="unit_admin")
     await submit_many(core, account, 100)
     with pytest.raises(SendingLimitReached):
-        await core.submission.submit(account, account.address, ["x@example.com"], message())
+        await core.submission.submit(
+            account, account.address, ["x@example.com"], message(author=account.address)
+        )
     async with core.sessions() as session:
         row = await session.get_one(Account, account.id)
         queued = len(list(await session.scalars(select(OutboundMessage))))
     assert (row.state, row.lock_reason) == ("locked", "rate_limit")
     assert queued == 100
     with pytest.raises(AccountLocked):
-        await core.submission.submit(account, account.address, ["x@example.com"], message())
+        await core.submission.submit(
+            account, account.address, ["x@example.com"], message(author=account.address)
+        )
     with pytest.raises(AuthenticationFailed):
         await core.auth.login(account.address, PASSWORD, service="smtp", client="127.0.0.1")
     await core.delivery.drain()
@@ -65,7 +72,9 @@ async def test_hundred_and_first_submission_locks(core: Core, account: AccountIn
 async def test_window_slides_after_thirty_minutes(core: Core, account: AccountInfo) -> None:
     await submit_many(core, account, 100)
     core.clock.advance(timedelta(minutes=30, seconds=1))
-    await core.submission.submit(account, account.address, ["x@example.com"], message())
+    await core.submission.submit(
+        account, account.address, ["x@example.com"], message(author=account.address)
+    )
 
 
 async def test_bulk_sender_needs_totp(core: Core, account: AccountInfo) -> None:

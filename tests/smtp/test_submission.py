@@ -147,6 +147,59 @@ def test_sender_must_be_own_address(appliance: RunningAppliance) -> None:
     assert own == (250, b"2.1.0 Sender OK")
 
 
+AUTHOR_REFUSED = (
+    b"5.7.1 From: header address not owned by the authenticated account;"
+    b" use your own address in From:"
+)
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        "From: Quan Tri <quantri@hue.gov.vn>",
+        "From: =?utf-8?b?VHJ1bmcgdMOibQ==?= <quantri@hue.gov.vn>",
+        "From: =?utf-8?b?cXVhbnRyaUBodWUuZ292LnZu?=",
+        "From: =?utf-8?b?cXVhbnRyaUBodWUuZ292LnZu?= <nvan.skhcn@hue.gov.vn>",
+        "From: nvan.skhcn@hue.gov.vn, quantri@hue.gov.vn",
+        "From: nvan.skhcn@hue.gov.vn\r\nFrom: quantri@hue.gov.vn",
+        "From: nvan.skhcn@hue.gov.vn\r\nSender: quantri@hue.gov.vn",
+        "From: friend@example.org",
+    ],
+)
+def test_from_header_must_be_own(appliance: RunningAppliance, fields: str) -> None:
+    account = appliance.add_account(LOCAL, ASCII_PASSWORD)
+    other = appliance.add_account(OTHER_LOCAL)
+    raw = f"{fields}\r\nSubject: x\r\n\r\nx\r\n".encode()
+    with (
+        submission_client(appliance) as client,
+        pytest.raises(smtplib.SMTPDataError) as refused,
+    ):
+        client.sendmail(LOCAL, [OTHER_LOCAL], raw)
+    assert refused.value.smtp_code == 550
+    assert refused.value.smtp_error == AUTHOR_REFUSED
+    assert inbox(appliance, other) == []
+    assert folder_messages(appliance, account, "Sent") == []
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        "From: NVAN.SKHCN@HUE.GOV.VN",
+        "From: =?utf-8?b?Tmd1eeG7hW4gVsSDbiBBbg==?= <nvan.skhcn@hue.gov.vn>",
+        'From: "nvan.skhcn@hue.gov.vn" <nvan.skhcn@hue.gov.vn>',
+        "Subject: no author",
+    ],
+)
+def test_own_from_header_is_accepted(appliance: RunningAppliance, fields: str) -> None:
+    appliance.add_account(LOCAL, ASCII_PASSWORD)
+    other = appliance.add_account(OTHER_LOCAL)
+    raw = f"{fields}\r\nSubject: x\r\n\r\nx\r\n".encode()
+    with submission_client(appliance) as client:
+        assert client.sendmail(LOCAL, [OTHER_LOCAL], raw) == {}
+    [stored] = inbox(appliance, other)
+    assert stored.startswith(f"Return-Path: <{LOCAL}>\r\n".encode())
+
+
 def test_foreign_recipient_is_queued(appliance: RunningAppliance) -> None:
     sender = appliance.add_account(LOCAL, ASCII_PASSWORD)
     colleague = appliance.add_account(OTHER_LOCAL, ASCII_PASSWORD)
