@@ -41,6 +41,15 @@ _RULES_BY_ADDRESS = (
     .join(RULES, RULES.c.account_id == ACCOUNTS.c.id)
     .where(ACCOUNTS.c.address.in_(bindparam("addresses", expanding=True)), RULES.c.active.is_(True))
 )
+# The operations centre's first admin account that receives mail (lowest id: the one
+# `appliance init` creates).
+_CENTRE_ADMIN = (
+    _ACCOUNT_COLUMNS.where(
+        ACCOUNTS.c.kind == "centre_admin", ACCOUNTS.c.state.in_(("active", "locked"))
+    )
+    .order_by(ACCOUNTS.c.id)
+    .limit(1)
+)
 _FOLDER_IDS = select(FOLDERS.c.id, FOLDERS.c.account_id, FOLDERS.c.name).where(
     FOLDERS.c.account_id.in_(bindparam("account_ids", expanding=True)),
     FOLDERS.c.name.in_(bindparam("names", expanding=True)),
@@ -83,6 +92,9 @@ def resolve(
     raises UnknownRecipient. Forwarding is followed for `MAX_RENAME_HOPS` hops only, so a
     mistaken cycle cannot hang delivery: after that the account reached is returned as it
     is, and its state "forwarding" keeps it from receiving.
+
+    RFC 5321 section 4.5.1 requires `postmaster@` of every domain to accept mail, so a
+    postmaster address with no account of its own maps to the first centre admin account.
     """
     current = {address: address for address in addresses}
     found: dict[str, Recipient | None] = {}
@@ -104,7 +116,17 @@ def resolve(
         pending = following
         if not pending:
             break
+    unknown_postmasters = [a for a, r in found.items() if r is None and _is_postmaster(a)]
+    if unknown_postmasters:
+        centre_row: Any = connection.execute(_CENTRE_ADMIN).one_or_none()
+        centre = _recipient(centre_row)
+        found.update(dict.fromkeys(unknown_postmasters, centre))
     return found
+
+
+def _is_postmaster(address: str) -> bool:
+    """Tell whether `address` is postmaster@ some domain (RFC 5321 4.5.1: case-insensitive)."""
+    return address.rpartition("@")[0].lower() == "postmaster"
 
 
 def accounts(connection: Connection, addresses: Iterable[str]) -> dict[str, Recipient]:

@@ -134,6 +134,36 @@ def test_bare_postmaster_reaches_the_domain_postmaster(appliance: RunningApplian
     assert b"\tfor <postmaster@hue.gov.vn>; " in split_trace(stored)[0]
 
 
+@pytest.mark.parametrize(
+    "recipient", [b"<postmaster>", b"<POSTMASTER>", b"<Postmaster@hue.gov.vn>"]
+)
+def test_postmaster_without_account_reaches_centre(
+    appliance: RunningAppliance, recipient: bytes
+) -> None:
+    centre = appliance.add_account(LOCAL, kind="centre_admin")  # the first: it gets the mail
+    second = appliance.add_account(OTHER_LOCAL, kind="centre_admin")
+    with raw_client(appliance) as client:
+        client.command(b"EHLO mx.example.org")
+        client.command(b"MAIL FROM:<a@example.org>")
+        rcpt = client.command(b"RCPT TO:" + recipient)
+        client.command(b"DATA")
+        reply = client.command(MESSAGE + b".")
+    assert rcpt == b"250 2.1.5 Recipient OK"
+    assert reply.startswith(b"250 2.0.0 Ok: queued as ")
+    [stored] = inbox(appliance, centre)
+    assert split_trace(stored)[1] == MESSAGE
+    assert inbox(appliance, second) == []
+
+
+def test_postmaster_without_any_admin_is_unknown(appliance: RunningAppliance) -> None:
+    appliance.add_account(LOCAL)
+    with raw_client(appliance) as client:
+        client.command(b"EHLO mx.example.org")
+        client.command(b"MAIL FROM:<a@example.org>")
+        rcpt = client.command(b"RCPT TO:<postmaster>")
+    assert rcpt == b"550 5.1.1 No such user here"
+
+
 def test_control_characters_in_address_are_rejected(appliance: RunningAppliance) -> None:
     with raw_client(appliance) as client:
         client.command(b"EHLO client.example")
