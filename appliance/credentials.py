@@ -17,9 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from appliance.audit import Audit
 from appliance.clock import Clock
-from appliance.errors import AuthenticationFailed, InvalidCode, PasswordRejected
+from appliance.errors import AuthenticationFailed, InvalidCode
 from appliance.models import Account, AppPassword, PasswordHistory, RecoveryCode, WebSession
-from appliance.password_policy import describe, violations
+from appliance.password_policy import rejection, violations
 from appliance.passwords import generate_password, hash_password, verify_password
 from appliance.store.writer import Transaction, Writer
 from appliance.twofactor import matching_step, new_recovery_codes, new_secret, recovery_hash
@@ -75,8 +75,7 @@ class Credentials:
                     rules.append("password.reused")
                     break
         if rules:
-            text = " ".join(describe(rule, account.kind) for rule in rules)
-            raise PasswordRejected(rules, text)
+            raise rejection(rules, account.kind)
 
     async def verify_password(self, account_id: int, password: str) -> bool:
         """Tell whether `password` is the account's password (not an app password).
@@ -118,6 +117,22 @@ class Credentials:
             "password_reset", account=address, client=client, outcome="ok", detail=f"by {admin}"
         )
         return password
+
+    async def set_password_by_admin(
+        self, account_id: int, password: str, admin: str, client: str
+    ) -> None:
+        """Give the account a password an admin chose, which must be changed at first login.
+
+        The password must pass the rules and differ from every earlier one. As with
+        `reset_password`, the account's web sessions end and its app passwords are revoked.
+        """
+        await self.check_new_password(account_id, password)
+        await self._store_password(account_id, password, must_change=True, revoke=True)
+        async with self.sessions() as session:
+            address = (await session.get_one(Account, account_id)).address
+        await self.audit.record(
+            "password_reset", account=address, client=client, outcome="ok", detail=f"by {admin}"
+        )
 
     async def _store_password(
         self, account_id: int, password: str, *, must_change: bool, revoke: bool = False

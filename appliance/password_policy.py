@@ -12,6 +12,7 @@ import unicodedata
 from datetime import timedelta
 
 from appliance.catalogue import both, text
+from appliance.errors import PasswordRejected
 
 ADMIN_KINDS = frozenset({"unit_admin", "centre_admin"})
 
@@ -55,3 +56,15 @@ def describe(rule: str, kind: str, language: str | None = None) -> str:
     """Return the text of a broken rule: one language, or Vietnamese and English."""
     values = {"min": min_length(kind) - 1}
     return both(rule, **values) if language is None else text(rule, language, **values)
+
+
+def rejection(rules: list[str], kind: str) -> PasswordRejected:
+    """Return the error naming each broken rule, in Vietnamese and English."""
+    return PasswordRejected(rules, " ".join(describe(rule, kind) for rule in rules))
+
+
+def require_valid(password: str, kind: str, address: str = "") -> None:
+    """Raise PasswordRejected if `password` breaks a rule; reuse is checked by Credentials."""
+    rules = violations(password, kind, address)
+    if rules:
+        raise rejection(rules, kind)

@@ -23,6 +23,7 @@ from appliance.demo import create_centre_admin, load_demo
 from appliance.dkim_keys import key_path, make_key
 from appliance.errors import ApplianceError
 from appliance.logging_setup import configure_logging
+from appliance.password_policy import require_valid
 from appliance.passwords import generate_password
 from appliance.tls import make_self_signed
 
@@ -88,14 +89,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def read_password(generate: bool) -> tuple[str, bool]:
-    """Return (password, generated): from standard input, or generated when asked or a TTY."""
+def read_password(generate: bool) -> str | None:
+    """Return the password on standard input, or None when one is to be generated.
+
+    A password is generated when asked, or when standard input is a terminal.
+    """
     if generate or sys.stdin.isatty():
-        return generate_password(), True
+        return None
     line = sys.stdin.readline().rstrip("\r\n")
     if not line:
         raise SystemExit("error: no password on standard input (or pass --generate)")
-    return line, False
+    return line
 
 
 async def with_core(settings: Settings, action: Callable[[Core], Awaitable[int]]) -> int:
@@ -152,20 +156,45 @@ async def run_account(settings: Settings, args: argparse.Namespace) -> int:
             for account in await core.accounts.list():
                 print(f"{account.address}\t{account.kind}\t{account.state}\t{account.display_name}")
             return 0
-        password, generated = read_password(args.generate)
         if args.account_command == "add":
-            account = await core.accounts.create(
-                args.address, password, display_name=args.name, kind=args.kind
-            )
-            print(f"created {account.address}")
-        else:
-            await core.accounts.set_password(args.address, password)
-            print(f"password changed for {args.address.lower()}")
-        if generated:
-            print(f"password (shown only now): {password}")
-        return 0
+            return await add_account(core, args)
+        return await change_password(core, args)
 
     return await with_core(settings, action)
+
+
+async def add_account(core: Core, args: argparse.Namespace) -> int:
+    """Create an account. Its password, typed or generated, must be changed at first login.
+
+    A typed password must pass the rules for the account's kind.
+    """
+    address = core.accounts.check_address(args.address)
+    password = read_password(args.generate)
+    if password is not None:
+        require_valid(password, args.kind, address)
+    shown = password or generate_password()
+    account = await core.accounts.create(
+        address, shown, display_name=args.name, kind=args.kind, must_change_password=True
+    )
+    print(f"created {account.address}")
+    if password is None:
+        print(f"password (shown only now): {shown}")
+    return 0
+
+
+async def change_password(core: Core, args: argparse.Namespace) -> int:
+    """Set an account's password as an admin reset: rules, history, change at first login."""
+    account = await core.accounts.get(args.address)
+    password = read_password(args.generate)
+    admin = lifecycle_cli.operator()
+    if password is None:
+        shown = await core.credentials.reset_password(account.id, admin, "cli")
+        print(f"password changed for {account.address}")
+        print(f"password (shown only now): {shown}")
+    else:
+        await core.credentials.set_password_by_admin(account.id, password, admin, "cli")
+        print(f"password changed for {account.address}")
+    return 0
 
 
 async def run_serve(settings: Settings) -> int:
