@@ -11,6 +11,7 @@ class ApplianceError(Exception):
     """Base of every error the core raises on purpose."""
 
     imap_code: str | None = None  # IMAP response code, e.g. "NONEXISTENT"
+    # SMTP reply text is US-ASCII only (RFC 5321 section 4.2): Vietnamese without marks.
     smtp_reply: tuple[int, str] = (451, "4.3.0 Temporary server error")
 
     def __init__(self, message: str = "") -> None:
@@ -104,7 +105,7 @@ class PasswordExpired(ApplianceError):
     smtp_reply = (
         535,
         "5.7.8 Password expired or never changed: change it in the webmail "
-        "(Mật khẩu đã hết hạn: hãy đổi mật khẩu trong webmail)",
+        "(Mat khau da het han: hay doi mat khau trong webmail)",
     )
 
 
@@ -143,7 +144,7 @@ class SendingLimitReached(AccountLocked):
     smtp_reply = (
         550,
         "5.7.1 Sending limit reached (100 messages in 30 minutes); the account is locked "
-        "(Vượt giới hạn gửi thư: tài khoản đã bị khóa)",
+        "(Vuot gioi han gui thu: tai khoan da bi khoa)",
     )
 
 

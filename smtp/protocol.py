@@ -202,8 +202,12 @@ class ApplianceSMTP(SMTP):
     # Replies
 
     async def push(self, status: str | bytes, *, exact: bool = False) -> None:
-        """Send one reply line; add its enhanced code unless `exact` (greeting, EHLO)."""
+        """Send one reply line; add its enhanced code unless `exact` (greeting, EHLO).
+
+        The text is folded to ASCII (RFC 5321 section 4.2), whatever its source.
+        """
         text = status.decode("utf-8", "replace") if isinstance(status, bytes) else status
+        text = replies.ascii_text(text)
         if not self.greeted:
             self.greeted = exact = True
         if not exact:

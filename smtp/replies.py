@@ -4,11 +4,16 @@ Once ENHANCEDSTATUSCODES is advertised, every reply except the greeting and the 
 HELO and EHLO must carry an enhanced code. aiosmtpd writes many replies without one, so
 `with_enhanced_code` adds it: first from a table of aiosmtpd's exact texts, then from a
 default per reply code.
+
+RFC 5321 section 4.2 allows only printable US-ASCII, SP and HT in reply text, whether or
+not the client gave SMTPUTF8 (RFC 6531 leaves reply text as it was), so `ascii_text`
+folds any other character before a reply is sent.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from appliance.errors import ApplianceError
 
@@ -108,6 +113,22 @@ def with_enhanced_code(reply: str) -> str:
         text = text[len("Error: ") :]
         text = text[:1].upper() + text[1:]
     return f"{code}{separator or ' '}{enhanced} {text}".rstrip()
+
+
+# Letters that Unicode does not decompose into an ASCII letter and a mark.
+_FOLDED_LETTERS = str.maketrans({"đ": "d", "Đ": "D"})
+
+
+def ascii_text(reply: str) -> str:
+    """Return `reply` in printable US-ASCII: Vietnamese letters lose their marks.
+
+    Any other character outside printable ASCII, SP and HT becomes "?".
+    """
+    if reply.isascii() and reply.isprintable():
+        return reply
+    decomposed = unicodedata.normalize("NFKD", reply.translate(_FOLDED_LETTERS))
+    letters = (c for c in decomposed if not unicodedata.combining(c))
+    return "".join(c if c == "\t" or " " <= c <= "~" else "?" for c in letters)
 
 
 def is_error(reply: str) -> bool:
