@@ -176,16 +176,17 @@ def _raise_charge_error(
         raise UnknownRecipient(f"No mailbox here has the account id {account_id}")
     if states is not None and row.state not in states:
         raise UnknownRecipient(f"No mailbox here has the address {row.address}")
-    # The same message as charging one message at a time would give, at the first that
-    # does not fit.
-    used = row.used_bytes
-    for size in sizes:
-        if size > 0 and used + size > row.quota_bytes:
-            raise OverQuota(
-                f"Mailbox {row.address} is full: {used} of "
-                f"{row.quota_bytes} bytes used, message needs {size}."
-            )
-        used += size
+    # The charge is all or nothing (COPY, MOVE), so the text gives the real usage and
+    # what all the messages together need.
+    total = sum(sizes)
+    if total > 0 and row.used_bytes + total > row.quota_bytes:
+        needs = (
+            f"message needs {total}" if len(sizes) == 1 else f"{len(sizes)} messages need {total}"
+        )
+        raise OverQuota(
+            f"Mailbox {row.address} is full: {row.used_bytes} of "
+            f"{row.quota_bytes} bytes used, {needs}."
+        )
     raise RuntimeError(f"charging account {account_id} failed though its quota has room")
 
 
