@@ -86,6 +86,27 @@ async def test_reset_password_must_be_changed(core: Core, account: AccountInfo) 
     assert (await login(core, NEW_PASSWORDS[0])).id == account.id
 
 
+async def test_admin_chosen_password_checked(core: Core, account: AccountInfo) -> None:
+    _id, app_password = await core.credentials.create_app_password(account.id, "Thunderbird")
+    with pytest.raises(PasswordRejected) as weak:
+        await core.credentials.set_password_by_admin(account.id, "nvan.skhcn1", "cli:root", "cli")
+    with pytest.raises(PasswordRejected) as reused:
+        await core.credentials.set_password_by_admin(account.id, PASSWORD, "cli:root", "cli")
+
+    assert weak.value.rules == ["password.no_upper", "password.contains_address"]
+    assert reused.value.rules == ["password.reused"]
+    assert (await login(core, PASSWORD)).id == account.id
+
+    await core.credentials.set_password_by_admin(account.id, NEW_PASSWORDS[0], "cli:root", "cli")
+
+    with pytest.raises(PasswordExpired):
+        await login(core, NEW_PASSWORDS[0])
+    with pytest.raises(AuthenticationFailed):
+        await login(core, app_password)
+    assert await core.credentials.list_app_passwords(account.id) == []
+    assert (await core.auth.status(account.id)).must_change_password is True
+
+
 async def enrol(core: Core, account: AccountInfo) -> tuple[str, list[str]]:
     secret = await core.credentials.begin_totp(account.id)
     code = pyotp.TOTP(secret).at(core.clock.now())
