@@ -173,3 +173,15 @@ def test_malformed_forwarding_targets_refused(
         status, page = add_forwarding(signed_in, target)
         assert (status, f"Địa chỉ không hợp lệ: {target}" in page) == (400, True)
     assert appliance.call(lambda: appliance.core.forwarding.rules(account.id)) == []
+
+
+def test_forwarding_to_unknown_local_address_refused(
+    appliance: RunningAppliance, signed_in: WebClient, account: AccountInfo
+) -> None:
+    status, page = add_forwarding(signed_in, "khong.ton.tai@hue.gov.vn")
+    assert status == 400
+    assert (
+        "khong.ton.tai@hue.gov.vn không phải là hộp thư của hệ thống thư điện tử thành phố "
+        "nên không thể chuyển tiếp thư đến địa chỉ này."
+    ) in page
+    assert appliance.call(lambda: appliance.core.forwarding.rules(account.id)) == []
