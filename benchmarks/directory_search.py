@@ -26,6 +26,7 @@ from sqlalchemy import Table, insert, select
 from appliance.config import Settings
 from appliance.core import Core
 from appliance.directory.queries import bump_generation, person_search_text
+from appliance.directory.records import PersonInput
 from appliance.directory.search import search_key
 from appliance.models import IssuedAddress, Person, Unit
 from appliance.store.writer import Transaction
@@ -94,6 +95,15 @@ async def measure(count: int, rounds: int) -> None:
             started = time.perf_counter()
             await core.directory.search("an")
             print(f"index build on first search: {1000 * (time.perf_counter() - started):.0f} ms")
+            await core.directory.add_person(
+                PersonInput(family="Tôn Nữ", middle="Minh", given="Châu", unit="skhcn")
+            )
+            started = time.perf_counter()
+            hits = await core.directory.search("tôn nữ minh châu")
+            print(
+                "index update after one person is added: "
+                f"{1000 * (time.perf_counter() - started):.0f} ms, {len(hits)} found"
+            )
             timings: list[float] = []
             for accented, plain in QUERIES:
                 found = {}

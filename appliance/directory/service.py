@@ -23,7 +23,6 @@ from appliance.directory.queries import (
     agency_of,
     bump_generation,
     find_unit,
-    generation,
     is_issued,
     new_person_row,
     person_info,
@@ -31,7 +30,8 @@ from appliance.directory.queries import (
     unit_info,
 )
 from appliance.directory.records import NewAccount, PersonInfo, PersonInput, UnitInfo
-from appliance.directory.search import SearchIndex, SearchResult, make_entry, search_key
+from appliance.directory.search import SearchIndex, SearchResult, search_key
+from appliance.directory.search_cache import SearchCache
 from appliance.directory.units_file import UNITS_FILE, read_units_file
 from appliance.models import IssuedAddress, Person, Unit, UnitResponsible
 from appliance.passwords import generate_password, hash_generated_password
@@ -58,8 +58,7 @@ class Directory:
         self.clock = clock
         self.accounts = accounts
         self.domain = domain
-        self._index: SearchIndex | None = None
-        self._index_generation = -1
+        self._search = SearchCache()
 
     # Units
 
@@ -407,26 +406,8 @@ class Directory:
         return index.search(query, limit)
 
     async def _current_index(self) -> SearchIndex:
-        # NOTE: any directory change rebuilds the whole index on the next search, which
-        # takes seconds at 20,000 people (benchmarks/README.md); updates are not incremental.
         async with self.sessions() as session:
-            current = await generation(session)
-        if self._index is None or current != self._index_generation:
-            people = await self.people()
-            self._index = SearchIndex(
-                make_entry(
-                    p.id,
-                    p.full_name,
-                    p.given,
-                    p.address.split("@")[0] if not p.external else "",
-                    p.unit_name,
-                    p.is_leader,
-                    p.rank,
-                )
-                for p in people
-            )
-            self._index_generation = current
-        return self._index
+            return await self._search.current(session)
 
     async def export(self, unit: str, form: str) -> str:
         """Return a published unit's directory as "json", "csv" or "vcard" text."""

@@ -122,3 +122,19 @@ async def test_index_refreshed_after_change(core: Core) -> None:
 
     assert before == []
     assert [r.address for r in after] == ["lthoa.vyda"]
+
+
+async def test_index_follows_unit_rename(core: Core) -> None:
+    """People whose rows changed are folded again; the others keep their entries."""
+    await core.directory.add_person(PersonInput("Nguyễn", "Văn", "An", "skhcn"))
+    await core.directory.add_person(PersonInput("Lê", "Thị", "Hoa", "vyda"))
+    assert await core.directory.search("doi moi") == []
+    unchanged = await core.directory.search("hoa")
+
+    await core.directory.rename_unit("skhcn", "Sở Khoa học, Công nghệ và Đổi mới")
+
+    assert [r.address for r in await core.directory.search("doi moi")] == ["nvan.skhcn"]
+    assert [r.unit_name for r in await core.directory.search("nguyen van an")] == [
+        "Sở Khoa học, Công nghệ và Đổi mới"
+    ]
+    assert await core.directory.search("hoa") == unchanged
