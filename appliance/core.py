@@ -138,6 +138,7 @@ class Core:
             self.blobs,
             settings.data_dir / "exports",
             settings.domain,
+            self.admin_scope,
         )
         self.requests = Requests(
             self.sessions, self.writer, self.clock, self.audit, self.admin_scope, self.lifecycle

@@ -46,7 +46,7 @@ from appliance.lifecycle.records import (
     local_day,
     start_of_day,
 )
-from appliance.lifecycle.retention import Retention, export_mbox
+from appliance.lifecycle.retention import Retention, export_mbox, revoke_in
 from appliance.models import Account, Folder, LifecycleEvent, Person, Unit
 from appliance.store.types import HIERARCHY_SEPARATOR
 from appliance.store.writer import Transaction, Writer
@@ -175,25 +175,35 @@ class Departures:
             state, account_id, due_at = event.state, event.account_id, event.due_at
             account = await session.get_one(Account, account_id)
             address, account_state = account.address, account.state
-        if state == "done":
-            return
+        if state not in OPEN_STATES:
+            return  # done, or cancelled before it started
         if state == "pending":
-            if account_state in IN_USE_STATES:
-                payload = json.loads(event.payload)
-                await self.retention.revoke(account_id, due_at, str(payload["reason"]))
-            await self.writer.run(lambda tx: self._left(tx, event_id))
+            revoke = account_state in IN_USE_STATES
+            state = await self.writer.run(lambda tx: self._left(tx, event_id, revoke))
+            if state == "cancelled":
+                return
+            if revoke:
+                reason = str(json.loads(event.payload)["reason"])
+                await self.audit.record("account_revoked", account=address, outcome=reason)
         outcome = await self._hand_over(event_id, address, due_at)
         await self.writer.run(lambda tx: self._done(tx, event_id, now, outcome))
         await self.audit.record(
             "lifecycle_departed", account=address, service="lifecycle", outcome="ok", detail=outcome
         )
 
-    async def _left(self, tx: Transaction, event_id: int) -> None:
-        """Take the person out of the directory and record the content move, if any."""
+    async def _left(self, tx: Transaction, event_id: int, revoke: bool) -> str:
+        """Revoke the account, take the person out of the directory, record the move.
+
+        The event row is locked and its state checked in this transaction, so a cancel
+        (`appliance.lifecycle.cancel`) either commits first and nothing is revoked, or
+        finds the event started. Returns the event's state before this step.
+        """
         session = tx.session
-        event = await session.get_one(LifecycleEvent, event_id)
+        event = await session.get_one(LifecycleEvent, event_id, with_for_update=True)
         if event.state != "pending":
-            return
+            return event.state
+        if revoke:
+            await revoke_in(tx, event.account_id, event.due_at)
         payload = json.loads(event.payload)
         account = await session.get_one(Account, event.account_id)
         person = await session.get_one(Person, int(payload["person_id"]))
@@ -208,6 +218,7 @@ class Departures:
             )
             event.payload = json.dumps(payload)
         event.state = "handover"
+        return "pending"
 
     async def _hand_over(self, event_id: int, address: str, due_at: datetime) -> str:
         async with self.sessions() as session:

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from appliance.accounts import Accounts
+from appliance.admin_scope import AdminIdentity, AdminScope
 from appliance.audit import Audit
 from appliance.blobs import BlobStore
 from appliance.clock import Clock
@@ -26,10 +27,12 @@ from appliance.directory.records import PersonInput
 from appliance.directory.service import Directory
 from appliance.errors import ApplianceError
 from appliance.lifecycle.actions import Payload, apply_in
+from appliance.lifecycle.cancel import DepartureRef, cancel_departure_in, find_departure
 from appliance.lifecycle.departure import Departures, schedule_departure_in
 from appliance.lifecycle.handover import handover_in
 from appliance.lifecycle.moves import MailboxMoves, MoveProgress
 from appliance.lifecycle.records import (
+    CancelledDeparture,
     DepartureResult,
     EventContext,
     EventInfo,
@@ -66,6 +69,7 @@ class Lifecycle:
         blobs: BlobStore,
         exports_dir: Path,
         domain: str,
+        scope: AdminScope,
     ) -> None:
         self.sessions = sessions
         self.writer = writer
@@ -80,6 +84,7 @@ class Lifecycle:
             sessions, writer, audit, retention, moves, blobs, exports_dir, domain
         )
         self.domain = domain
+        self.scope = scope
 
     def context(self, by: str) -> EventContext:
         return EventContext(
@@ -146,6 +151,53 @@ class Lifecycle:
 
         return await self._run("lifecycle_departure", address, write, by, client)
 
+    async def cancel_departure(
+        self,
+        reference: int | str,
+        *,
+        by: AdminIdentity | str,
+        client: str = "",
+        reason: str,
+    ) -> CancelledDeparture:
+        """Cancel a departure (by event id or address) whose first step has not run.
+
+        `by` is the signed-in admin, checked by `AdminScope.target` like every admin
+        action (a unit admin only in their own units, refused and audited as
+        `out_of_scope`), or the command line's operator name, who may cancel any.
+        """
+        actor = by.address if isinstance(by, AdminIdentity) else by
+        subject = reference if isinstance(reference, str) else f"event #{reference}"
+        try:
+            async with self.sessions() as session:
+                ref = await find_departure(session, reference)
+        except ApplianceError as error:
+            await self._refused(subject, error, actor, client)
+            raise
+        if isinstance(by, AdminIdentity):
+            await self.scope.target(by, ref.account_id, "cancel the departure of", client)
+        return await self._cancel(ref, reason, actor, client)
+
+    async def _cancel(
+        self, ref: DepartureRef, reason: str, actor: str, client: str
+    ) -> CancelledDeparture:
+        now = self.clock.now()
+        try:
+            cancelled = await self.writer.run(
+                lambda tx: cancel_departure_in(tx, ref, reason, actor, now)
+            )
+        except ApplianceError as error:
+            await self._refused(ref.address, error, actor, client)
+            raise
+        await self.audit.record(
+            cancelled.audit_event,
+            account=cancelled.account,
+            client=client,
+            service=SERVICE,
+            outcome="cancelled",
+            detail=f"{cancelled.summary()}; by {actor}",
+        )
+        return cancelled
+
     async def handover(
         self,
         unit: str,
@@ -186,17 +238,27 @@ class Lifecycle:
         try:
             result = await self.writer.run(lambda tx: write(tx, ctx))
         except ApplianceError as error:
-            await self.audit.record(
-                audit_event,
-                account=subject,
-                client=client,
-                service=SERVICE,
-                outcome="refused",
-                detail=f"{error.message}; by {by}",
-            )
+            await self._refused(subject, error, by, client, audit_event)
             raise
         await self.record(result, by, client)
         return result
+
+    async def _refused(
+        self,
+        subject: str,
+        error: ApplianceError,
+        by: str,
+        client: str,
+        audit_event: str = DepartureResult.audit_event,
+    ) -> None:
+        await self.audit.record(
+            audit_event,
+            account=subject,
+            client=client,
+            service=SERVICE,
+            outcome="refused",
+            detail=f"{error.message}; by {by}",
+        )
 
     async def record(self, result: EventResult, by: str, client: str) -> None:
         """Write the audit lines of an applied event (never its password)."""

@@ -151,6 +151,28 @@ class HandoverResult:
         return f"{self.address} handed over from {before} to {self.to_name} on {self.on}"
 
 
+@dataclass(frozen=True)
+class CancelledDeparture:
+    """A scheduled departure that was cancelled before its first step ran."""
+
+    audit_event: ClassVar[str] = "lifecycle_departure"
+
+    event_id: int
+    address: str
+    on: date  # the official date the departure was scheduled for
+    reason: str  # why it was cancelled, as the administrator gave it
+
+    @property
+    def account(self) -> str:
+        return self.address
+
+    def summary(self) -> str:
+        return (
+            f"the departure of {self.address} on {self.on.isoformat()} "
+            f"(event #{self.event_id}) is cancelled: {self.reason}"
+        )
+
+
 EventResult = HireResult | TransferResult | RenameResult | DepartureResult | HandoverResult
 
 
@@ -162,7 +184,7 @@ class EventInfo:
     kind: str
     address: str
     due_at: datetime
-    state: str  # pending, revoked, handover, done
+    state: str  # pending, handover, done, or cancelled before it started
     reason: str
     handover: str
     outcome: str

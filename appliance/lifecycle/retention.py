@@ -22,6 +22,15 @@ from appliance.models import Account, Folder, Message, WebSession
 from appliance.store.writer import Transaction, Writer
 
 
+async def revoke_in(tx: Transaction, account_id: int, now: datetime) -> str:
+    """Revoke an account inside the caller's transaction and return its address."""
+    account = await tx.session.get_one(Account, account_id)
+    account.state = "revoked"
+    account.revoked_at = now
+    await tx.session.execute(delete(WebSession).where(WebSession.account_id == account_id))
+    return account.address
+
+
 class Retention:
     def __init__(
         self,
@@ -38,14 +47,7 @@ class Retention:
     async def revoke(self, account_id: int, now: datetime, reason: str) -> str:
         """Revoke an account now: no login, mail to it bounces; content kept for retention."""
 
-        async def write(tx: Transaction) -> str:
-            account = await tx.session.get_one(Account, account_id)
-            account.state = "revoked"
-            account.revoked_at = now
-            await tx.session.execute(delete(WebSession).where(WebSession.account_id == account_id))
-            return account.address
-
-        address = await self.writer.run(write)
+        address = await self.writer.run(lambda tx: revoke_in(tx, account_id, now))
         await self.audit.record("account_revoked", account=address, outcome=reason)
         return address
 

@@ -147,8 +147,8 @@ async def test_departure_resumes_after_crash(city: Core) -> None:
     departures = city.lifecycle.departures
     [event] = await city.lifecycle.events()
     # The first step commits; then the process stops after one batch of the move.
-    await city.retention.revoke(account.id, start_of_day(NEXT_WEEK), "retirement")
-    await city.writer.run(lambda tx: departures._left(tx, event.id))
+    await city.writer.run(lambda tx: departures._left(tx, event.id, revoke=True))
+    assert (await account_row(city, hired.address)).state == "revoked"
     [stopped] = await city.lifecycle.events()
     assert stopped.state == "handover"
     await city.moves.run(1, batch_size=10, max_batches=1)
