@@ -76,6 +76,12 @@ def _add_event_parsers(lifecycle: argparse._SubParsersAction[argparse.ArgumentPa
         help="folder: into the unit's mailbox; mbox: an archive file in DATA/exports",
     )
 
+    cancel = lifecycle.add_parser(
+        "cancel-departure", help="cancel a scheduled departure whose first step has not run"
+    )
+    cancel.add_argument("address", help="the address whose departure is cancelled")
+    cancel.add_argument("--reason", required=True, help="why, kept with the event and audited")
+
     handover = lifecycle.add_parser("handover", help="hand a unit's mailbox to another person")
     handover.add_argument("unit", help="mailbox name of the unit, e.g. skhcn")
     handover.add_argument("--to", required=True, help="the new person's address or person id")
@@ -119,7 +125,7 @@ def operator() -> str:
 
 async def run_lifecycle(core: Core, args: argparse.Namespace) -> int:
     command = args.lifecycle_command
-    if command in ("hire", "transfer", "rename-unit", "retire", "handover"):
+    if command in ("hire", "transfer", "rename-unit", "retire", "cancel-departure", "handover"):
         return await _event(core, args)
     if command == "move-run":
         return await _move_run(core, args.id, args.batch_size, args.batches)
@@ -162,6 +168,9 @@ async def _event(core: Core, args: argparse.Namespace) -> int:
             args.address, args.on, args.reason, args.handover, by=by
         )
         print(scheduled.summary())
+    elif command == "cancel-departure":
+        cancelled = await lifecycle.cancel_departure(args.address, by=by, reason=args.reason)
+        print(cancelled.summary())
     else:
         person_id = await _person_id(core, args.to)
         handed = await lifecycle.handover(args.unit, person_id, args.on, by=by)

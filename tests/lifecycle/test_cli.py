@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import asyncio
+import getpass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from appliance.config import load_settings
+from appliance.core import Core
 from appliance.lifecycle.records import local_day
 from appliance.locks import add_months
 from tests.test_cli import run
@@ -74,3 +78,86 @@ def test_hire_refused_with_reason(tmp_path: Path) -> None:
     assert refused.stderr.endswith(
         "error: Lê Hoa: no personal mailbox: seasonal contracts get no personal mailbox\n"
     )
+
+
+def hire_an(data: Path) -> str:
+    hired = run(
+        data,
+        "lifecycle",
+        "hire",
+        "--family",
+        "Nguyễn",
+        "--middle",
+        "Văn",
+        "--given",
+        "An",
+        "--unit",
+        "skhcn",
+    )
+    assert hired.returncode == 0, hired.stderr
+    return "nvan.skhcn@hue.gov.vn"
+
+
+def test_cancel_departure_before_date(tmp_path: Path) -> None:
+    data = tmp_path / "var"
+    assert run(data, "init").returncode == 0
+    address = hire_an(data)
+    on = local_day(datetime.now(UTC)) + timedelta(days=30)
+    scheduled = run(data, "lifecycle", "retire", address, "--on", on.isoformat())
+    assert scheduled.returncode == 0, scheduled.stderr
+
+    cancelled = run(
+        data, "lifecycle", "cancel-departure", address, "--reason", "scheduled by mistake"
+    )
+    assert cancelled.returncode == 0, cancelled.stderr
+    assert cancelled.stdout == (
+        f"the departure of {address} on {on.isoformat()} (event #1) is cancelled: "
+        "scheduled by mistake\n"
+    )
+    listed = run(data, "lifecycle", "events")
+    assert "cancelled" in listed.stdout
+    assert run(data, "lifecycle", "events", "--open").stdout.count(address) == 0
+
+    again = run(data, "lifecycle", "cancel-departure", address, "--reason", "twice")
+    assert again.returncode == 1
+    assert again.stdout == ""
+    assert again.stderr.endswith(
+        f"error: the departure #1 of {address} on {on.isoformat()} is already cancelled "
+        "(cancelled by cli:" + getpass.getuser() + ": scheduled by mistake)\n"
+    )
+    accounts = run(data, "account", "list")
+    assert f"{address}\tpersonal\tactive\tNguyễn Văn An\n" in accounts.stdout
+
+
+def test_cancel_departure_nothing_or_started(tmp_path: Path) -> None:
+    data = tmp_path / "var"
+    assert run(data, "init").returncode == 0
+    address = hire_an(data)
+    nothing = run(data, "lifecycle", "cancel-departure", address, "--reason", "why")
+    assert nothing.returncode == 1
+    assert nothing.stderr.endswith(f"error: {address} has no scheduled departure to cancel\n")
+    missing_reason = run(data, "lifecycle", "cancel-departure", address)
+    assert missing_reason.returncode == 2
+    assert "the following arguments are required: --reason" in missing_reason.stderr
+
+    today = local_day(datetime.now(UTC))
+    retire = ("lifecycle", "retire", address, "--on", today.isoformat(), "--handover", "mbox")
+    assert run(data, *retire).returncode == 0
+    assert asyncio.run(run_departures(data)) == "ran 1, failed 0"
+
+    late = run(data, "lifecycle", "cancel-departure", address, "--reason", "too late")
+    assert late.returncode == 1
+    assert late.stdout == ""
+    assert late.stderr.endswith(
+        f"error: the departure #1 of {address} on {today.isoformat()} has started "
+        "(state done) and can no longer be cancelled: the account is already revoked\n"
+    )
+
+
+async def run_departures(data: Path) -> str:
+    """Run the hourly departures job once, on a core opened on the command line's data."""
+    core = await Core.open(load_settings(data.resolve()))
+    try:
+        return await core.lifecycle.run_due_events(datetime.now(UTC))
+    finally:
+        await core.close()
