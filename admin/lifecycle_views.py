@@ -4,7 +4,9 @@ A centre admin's form applies the event at once (all or nothing, audited by the 
 A unit admin's form files a request for the unit, which the centre approves or rejects
 on the requests page. New passwords appear once, on the hand-over slip. The requests page
 also lists mailbox moves, which run a bounded number of batches per click, so a large
-move shows its progress between clicks and can stop and resume without losing mail.
+move shows its progress between clicks and can stop and resume without losing mail. It
+lists the scheduled departures the admin may see, each cancellable with a reason
+until the job runs its first step.
 """
 
 from __future__ import annotations
@@ -22,7 +24,12 @@ from admin.state import console
 from appliance.directory.contracts import CONTRACT_TYPES
 from appliance.errors import ApplianceError, OutOfScope
 from appliance.lifecycle.moves import MoveProgress
-from appliance.lifecycle.records import DEPARTURE_REASONS, HANDOVER_FORMS, EventResult
+from appliance.lifecycle.records import (
+    DEPARTURE_REASONS,
+    HANDOVER_FORMS,
+    EventInfo,
+    EventResult,
+)
 from appliance.web.sessions import client_of
 
 # Each form, the request kind a unit admin files with it, and the event it runs.
@@ -46,6 +53,7 @@ DONE_NOTICES = {
     "filed": "lifecycle_done_filed",
     "rejected": "lifecycle_done_rejected",
     "failed": "lifecycle_done_failed",
+    "cancelled": "lifecycle_done_cancelled",
 }
 BATCHES_PER_CLICK = 20  # of 200 messages: one click moves at most 4,000 messages
 
@@ -56,6 +64,7 @@ def lifecycle_routes() -> list[Route]:
         Route("/lifecycle/requests/{request_id:int}/approve", approve, methods=["POST"]),
         Route("/lifecycle/requests/{request_id:int}/reject", reject, methods=["POST"]),
         Route("/lifecycle/moves/{move_id:int}/run", run_move, methods=["POST"]),
+        Route("/lifecycle/departures/{event_id:int}/cancel", cancel_departure, methods=["POST"]),
         Route("/lifecycle/{form}", form_page, methods=["GET"]),
         Route("/lifecycle/{form}", submit, methods=["POST"]),
     ]
@@ -177,6 +186,7 @@ async def show_requests(
         section="lifecycle_unit_request",
         requests=await core.requests.visible(signed_in.admin),
         moves=await _visible_moves(request, signed_in),
+        departures=await _visible_departures(request, signed_in),
         notice=notice,
         error=error,
     )
@@ -191,6 +201,15 @@ async def _visible_moves(request: Request, signed_in: SignedIn) -> list[MoveProg
         if source in visible or target in visible:
             shown.append(await core.lifecycle.move_progress(move_id))
     return shown
+
+
+async def _visible_departures(request: Request, signed_in: SignedIn) -> list[EventInfo]:
+    """Return the departures of accounts the admin may see, the latest date first."""
+    core = console(request).core
+    visible = await core.admin_scope.visible_accounts(signed_in.admin)
+    events = await core.lifecycle.events()
+    shown = [event for event in events if event.account_id in visible]
+    return sorted(shown, key=lambda event: (event.due_at, event.id), reverse=True)
 
 
 async def approve(request: Request) -> Response:
@@ -244,3 +263,24 @@ async def run_move(request: Request) -> Response:
         if progress.state == "done":
             break
     return RedirectResponse("/lifecycle/unit_request#moves", status_code=303)
+
+
+async def cancel_departure(request: Request) -> Response:
+    """Cancel a scheduled departure that has not started; the core checks the scope."""
+    signed_in, form = await require_form(request)
+    t = request_translator(request)
+    reason = forms.text(form, "reason", 1000)
+    if not reason:
+        message = t("lifecycle_cancel_reason_missing")
+        return await show_requests(request, signed_in, error=message, status=400)
+    event_id = int(request.path_params["event_id"])
+    try:
+        await console(request).core.lifecycle.cancel_departure(
+            event_id, by=signed_in.admin, client=client_of(request), reason=reason
+        )
+    except OutOfScope:
+        raise
+    except ApplianceError as error:
+        message = f"{t('lifecycle_refused')} {error.message}"
+        return await show_requests(request, signed_in, error=message, status=409)
+    return RedirectResponse("/lifecycle/unit_request?done=cancelled#departures", status_code=303)

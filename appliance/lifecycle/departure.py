@@ -278,6 +278,7 @@ def _event_info(event: LifecycleEvent, address: str) -> EventInfo:
     return EventInfo(
         id=event.id,
         kind=event.kind,
+        account_id=event.account_id,
         address=address,
         due_at=event.due_at,
         state=event.state,

@@ -182,6 +182,7 @@ class EventInfo:
 
     id: int
     kind: str
+    account_id: int
     address: str
     due_at: datetime
     state: str  # pending, handover, done, or cancelled before it started

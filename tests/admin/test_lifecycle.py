@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from appliance.lifecycle.records import local_day
 from tests.admin.conftest import (
     CENTRE,
     SKHCN_ADMIN,
@@ -97,3 +100,111 @@ def test_unit_admin_cannot_approve(skhcn_admin: AdminClient, appliance: RunningA
     assert response.status_code == 403
     [still] = appliance.call(lambda: appliance.core.requests.list_requests())
     assert still.state == "pending"
+
+
+def schedule(appliance: RunningAppliance, address: str, days_ahead: int) -> int:
+    """Schedule the departure of `address` in `days_ahead` days; return the event id."""
+    on = local_day(appliance.clock.now()) + timedelta(days=days_ahead)
+    lifecycle = appliance.core.lifecycle
+    scheduled = appliance.call(
+        lambda: lifecycle.schedule_departure(address, on, "retirement", "mbox", by=CENTRE)
+    )
+    return scheduled.event_id
+
+
+def departure_state(appliance: RunningAppliance, event_id: int) -> str:
+    events = appliance.call(lambda: appliance.core.lifecycle.events())
+    [event] = [event for event in events if event.id == event_id]
+    return event.state
+
+
+def test_centre_cancels_departure(
+    centre: AdminClient, city: City, appliance: RunningAppliance
+) -> None:
+    event_id = schedule(appliance, city.stc_staff, 7)
+    page = centre.get("/lifecycle/unit_request")
+    action = f'action="/lifecycle/departures/{event_id}/cancel"'
+    assert action in page.text
+    assert '<button type="submit" class="danger">Hủy</button>' in page.text
+    assert '<td class="state">chờ đến ngày</td>' in page.text
+
+    without_token = centre.post(
+        f"/lifecycle/departures/{event_id}/cancel", data={"reason": "no token"}
+    )
+    assert without_token.status_code == 403
+    empty = centre.submit(
+        "/lifecycle/unit_request", f"/lifecycle/departures/{event_id}/cancel", {"reason": " "}
+    )
+    assert empty.status_code == 400
+    assert "Vui lòng nhập lý do hủy." in empty.text
+    assert departure_state(appliance, event_id) == "pending"
+
+    cancelled = centre.submit(
+        "/lifecycle/unit_request",
+        f"/lifecycle/departures/{event_id}/cancel",
+        {"reason": "lên lịch nhầm"},
+    )
+    assert cancelled.status_code == 303
+    assert cancelled.headers["location"] == "/lifecycle/unit_request?done=cancelled#departures"
+    shown = centre.get("/lifecycle/unit_request?done=cancelled")
+    assert "Đã hủy lịch thu hồi hộp thư." in shown.text
+    assert '<td class="state">đã hủy</td>' in shown.text
+    assert action not in shown.text
+    assert departure_state(appliance, event_id) == "cancelled"
+    entries = audit_rows(appliance, "lifecycle_departure")
+    assert [entry.outcome for entry in entries] == ["ok", "cancelled"]
+    assert entries[1].account == city.stc_staff
+    assert entries[1].detail.endswith(f"is cancelled: lên lịch nhầm; by {CENTRE}")
+
+    appliance.clock.advance(timedelta(days=8))
+    lifecycle = appliance.core.lifecycle
+    ran = appliance.call(lambda: lifecycle.run_due_events(appliance.clock.now()))
+    assert ran == "ran 0, failed 0"
+    assert appliance.call(lambda: appliance.core.accounts.get(city.stc_staff)).state == "active"
+
+
+def test_unit_admin_cancels_only_own_departures(
+    skhcn_admin: AdminClient, city: City, appliance: RunningAppliance
+) -> None:
+    own = schedule(appliance, city.vp_skhcn_staff, 7)
+    other = schedule(appliance, city.stc_staff, 7)
+    page = skhcn_admin.get("/lifecycle/unit_request")
+    assert f'data-departure="{own}"' in page.text
+    assert f'data-departure="{other}"' not in page.text
+
+    refused = skhcn_admin.submit(
+        "/lifecycle/unit_request", f"/lifecycle/departures/{other}/cancel", {"reason": "x"}
+    )
+    assert refused.status_code == 404
+    assert departure_state(appliance, other) == "pending"
+    [entry] = audit_rows(appliance, "out_of_scope")
+    assert (entry.account, entry.detail) == (
+        SKHCN_ADMIN,
+        f"cancel the departure of {city.stc_staff}",
+    )
+
+    allowed = skhcn_admin.submit(
+        "/lifecycle/unit_request", f"/lifecycle/departures/{own}/cancel", {"reason": "hoãn"}
+    )
+    assert allowed.status_code == 303
+    assert departure_state(appliance, own) == "cancelled"
+
+
+def test_cancel_started_departure_refused(
+    centre: AdminClient, city: City, appliance: RunningAppliance
+) -> None:
+    event_id = schedule(appliance, city.skhcn_staff, 0)
+    lifecycle = appliance.core.lifecycle
+    ran = appliance.call(lambda: lifecycle.run_due_events(appliance.clock.now()))
+    assert ran == "ran 1, failed 0"
+    page = centre.get("/lifecycle/unit_request")
+    assert f'action="/lifecycle/departures/{event_id}/cancel"' not in page.text
+    assert '<td class="state">đã thu hồi</td>' in page.text
+
+    refused = centre.submit(
+        "/lifecycle/unit_request", f"/lifecycle/departures/{event_id}/cancel", {"reason": "x"}
+    )
+    assert refused.status_code == 409
+    assert "Không thực hiện được:" in refused.text
+    assert "has started (state done) and can no longer be cancelled" in refused.text
+    assert departure_state(appliance, event_id) == "done"
