@@ -8,6 +8,7 @@ client would wait until its 30-minute autologout.
 
 from __future__ import annotations
 
+import asyncio
 import imaplib
 import os
 import re
@@ -24,6 +25,8 @@ from pathlib import Path
 
 import pytest
 
+from appliance.config import load_settings
+from appliance.core import Core
 from tests import postgres
 
 pytestmark = pytest.mark.skipif(
@@ -31,6 +34,7 @@ pytestmark = pytest.mark.skipif(
 )
 
 ADDRESS = "nvan.skhcn@hue.gov.vn"
+INITIAL_PASSWORD = "Hue-Mail-2026!initial"
 PASSWORD = "Hue-Mail-2026!secure"
 NAMES = ["SMTP", "SUBMISSION", "SUBMISSIONS", "IMAP", "IMAPS", "HTTP", "HTTPS", "ADMIN"]
 NOTIFY_DEADLINE = 1.0  # seconds: the requirement for cross-node IDLE updates
@@ -93,11 +97,23 @@ class Node:
         return output
 
 
+async def first_change(data: Path) -> None:
+    """Replace the password the operator set, as its owner must at the first sign-in."""
+    core = await Core.open(load_settings(data))
+    try:
+        account = await core.accounts.find(ADDRESS)
+        assert account is not None
+        await core.credentials.change_password(account.id, INITIAL_PASSWORD, PASSWORD, "")
+    finally:
+        await core.close()
+
+
 @pytest.fixture
 def nodes(tmp_path: Path) -> Iterator[tuple[Node, Node]]:
     data = tmp_path / "data"
     cli(data, "init")
-    cli(data, "account", "add", ADDRESS, stdin=PASSWORD + "\n")
+    cli(data, "account", "add", ADDRESS, stdin=INITIAL_PASSWORD + "\n")
+    asyncio.run(first_change(data))
     first, second = Node(data), Node(data)
     try:
         first.wait_listening()
