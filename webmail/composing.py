@@ -160,7 +160,7 @@ def draft_size(
     domain: str,
     now: datetime,
 ) -> int:
-    """Return the encoded size of the message the form holds now, headers included.
+    """Return the encoded size of the message the form would send now, headers included.
 
     Addresses that do not parse yet are left out; sending reports them.
     """

@@ -138,7 +138,7 @@ async def compose_form(
     error: str = "",
     status: int = 200,
 ) -> Response:
-    """Show the form with the encoded size of what it holds (uploads are chosen anew)."""
+    """Show the form and the encoded size of its message (uploads are chosen anew)."""
     nav = await account_folders(request, signed_in)
     core = webmail(request).core
     t = request_translator(request)
