@@ -171,6 +171,10 @@ class Lifecycle:
             async with self.sessions() as session:
                 ref = await find_departure(session, reference)
         except ApplianceError as error:
+            if isinstance(by, AdminIdentity) and not by.is_centre:
+                # Refused like another unit's departure, so a unit admin cannot probe ids.
+                refusal = await self.scope.refuse(by, "cancel the departure of", subject, client)
+                raise refusal from None
             await self._refused(subject, error, actor, client)
             raise
         if isinstance(by, AdminIdentity):

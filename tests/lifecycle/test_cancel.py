@@ -144,6 +144,10 @@ async def test_unit_admin_cancels_only_own_unit(city: Core) -> None:
         "refused",
         "cancel the departure of ttbinh.snv@hue.gov.vn",
     )
+    with pytest.raises(OutOfScope):
+        await city.lifecycle.cancel_departure(99, by=unit_admin, reason="probe")
+    unknown = (await audit_entries(city, "out_of_scope"))[-1]
+    assert unknown.detail == "cancel the departure of event #99"
     cancelled = await city.lifecycle.cancel_departure(
         own.address, by=unit_admin, client="127.0.0.1", reason="stays on"
     )
