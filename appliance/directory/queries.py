@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from appliance.directory.naming import AGENCY_KINDS
@@ -54,6 +55,23 @@ def unit_info(unit: Unit) -> UnitInfo:
 def parse_public_fields(text: str) -> tuple[str, ...]:
     fields = tuple(name for name in text.split(",") if name in PUBLIC_FIELDS)
     return fields or DEFAULT_PUBLIC_FIELDS
+
+
+def live_people(*columns: Any) -> Select[Any]:
+    """Select `columns` of the people who have not left, with their unit and live address.
+
+    They come leaders first, then by rank and name, as the directory lists them.
+    """
+    return (
+        select(*columns)
+        .join(Unit, Person.unit_id == Unit.id)
+        .outerjoin(
+            IssuedAddress,
+            (IssuedAddress.person_id == Person.id) & (IssuedAddress.state == "live"),
+        )
+        .where(Person.left_on.is_(None))
+        .order_by(Person.is_leader.desc(), Person.rank, Person.given, Person.id)
+    )
 
 
 def person_info(person: Person, unit_name: str, address: str) -> PersonInfo:

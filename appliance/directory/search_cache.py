@@ -10,36 +10,25 @@ from __future__ import annotations
 
 from typing import cast
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from appliance.directory.queries import generation
+from appliance.directory.queries import generation, live_people
 from appliance.directory.search import Entry, SearchIndex, make_entry
 from appliance.models import IssuedAddress, Person, Unit
 
 # The columns an entry is made from; a row equal to the last one gives the same entry.
 Row = tuple[int, str, str, str | None, bool, str, bool, int]
 
-# Leaders first, then rank and name, as the directory lists people: ties in the search
-# ranking fall back to this order.
-_ROWS = (
-    select(
-        Person.id,
-        Person.full_name,
-        Person.given,
-        IssuedAddress.local_part,
-        Person.external,
-        Unit.name,
-        Person.is_leader,
-        Person.rank,
-    )
-    .join(Unit, Person.unit_id == Unit.id)
-    .outerjoin(
-        IssuedAddress,
-        (IssuedAddress.person_id == Person.id) & (IssuedAddress.state == "live"),
-    )
-    .where(Person.left_on.is_(None))
-    .order_by(Person.is_leader.desc(), Person.rank, Person.given, Person.id)
+# Ties in the search ranking fall back to the order the directory lists people in.
+_ROWS = live_people(
+    Person.id,
+    Person.full_name,
+    Person.given,
+    IssuedAddress.local_part,
+    Person.external,
+    Unit.name,
+    Person.is_leader,
+    Person.rank,
 )
 
 

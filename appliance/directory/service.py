@@ -24,6 +24,7 @@ from appliance.directory.queries import (
     bump_generation,
     find_unit,
     is_issued,
+    live_people,
     new_person_row,
     person_info,
     taken_local_parts,
@@ -378,16 +379,7 @@ class Directory:
         `ids` keeps only the people with these ids, such as the hits of a search.
         """
         async with self.sessions() as session:
-            query = (
-                select(Person, Unit.name, IssuedAddress.local_part)
-                .join(Unit, Person.unit_id == Unit.id)
-                .outerjoin(
-                    IssuedAddress,
-                    (IssuedAddress.person_id == Person.id) & (IssuedAddress.state == "live"),
-                )
-                .where(Person.left_on.is_(None))
-                .order_by(Person.is_leader.desc(), Person.rank, Person.given, Person.id)
-            )
+            query = live_people(Person, Unit.name, IssuedAddress.local_part)
             if unit is not None:
                 query = query.where(Person.unit_id == (await find_unit(session, unit)).id)
             if ids is not None:
