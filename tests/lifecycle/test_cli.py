@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import getpass
+import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -13,10 +14,11 @@ from appliance.lifecycle.records import local_day
 from appliance.locks import add_months
 from tests.test_cli import run
 
+AN = "nvan.skhcn@hue.gov.vn"
 
-def test_hire_transfer_and_move(tmp_path: Path) -> None:
-    data = tmp_path / "var"
-    assert run(data, "init").returncode == 0
+
+def hire(data: Path) -> subprocess.CompletedProcess[str]:
+    """Hire Nguyễn Văn An into the unit skhcn with the command line."""
     hired = run(
         data,
         "lifecycle",
@@ -31,6 +33,13 @@ def test_hire_transfer_and_move(tmp_path: Path) -> None:
         "skhcn",
     )
     assert hired.returncode == 0, hired.stderr
+    return hired
+
+
+def test_hire_transfer_and_move(tmp_path: Path) -> None:
+    data = tmp_path / "var"
+    assert run(data, "init").returncode == 0
+    hired = hire(data)
     created, password, end = hired.stdout.split("\n")
     assert created == "created nvan.skhcn@hue.gov.vn"
     assert password.startswith("initial password (shown only now): ")
@@ -80,28 +89,11 @@ def test_hire_refused_with_reason(tmp_path: Path) -> None:
     )
 
 
-def hire_an(data: Path) -> str:
-    hired = run(
-        data,
-        "lifecycle",
-        "hire",
-        "--family",
-        "Nguyễn",
-        "--middle",
-        "Văn",
-        "--given",
-        "An",
-        "--unit",
-        "skhcn",
-    )
-    assert hired.returncode == 0, hired.stderr
-    return "nvan.skhcn@hue.gov.vn"
-
-
 def test_cancel_departure_before_date(tmp_path: Path) -> None:
     data = tmp_path / "var"
     assert run(data, "init").returncode == 0
-    address = hire_an(data)
+    hire(data)
+    address = AN
     on = local_day(datetime.now(UTC)) + timedelta(days=30)
     scheduled = run(data, "lifecycle", "retire", address, "--on", on.isoformat())
     assert scheduled.returncode == 0, scheduled.stderr
@@ -132,7 +124,8 @@ def test_cancel_departure_before_date(tmp_path: Path) -> None:
 def test_cancel_departure_nothing_or_started(tmp_path: Path) -> None:
     data = tmp_path / "var"
     assert run(data, "init").returncode == 0
-    address = hire_an(data)
+    hire(data)
+    address = AN
     nothing = run(data, "lifecycle", "cancel-departure", address, "--reason", "why")
     assert nothing.returncode == 1
     assert nothing.stderr.endswith(f"error: {address} has no scheduled departure to cancel\n")
