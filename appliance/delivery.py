@@ -312,6 +312,7 @@ class Delivery:
         rules = forwarding_rules(connection, addresses)
         local_targets = {t for fs in rules.values() for t, _keep in fs if self.is_local(t)}
         receivers.update(accounts(connection, local_targets - receivers.keys()))
+        direct = set(addresses)
         for address in addresses:
             needed = size + len(f"Delivered-To: {address}\r\n".encode())  # the copy's size
             forwards = rules.get(address, [])
@@ -319,14 +320,18 @@ class Delivery:
                 plan.store_original.append(address)
                 continue
             live = []
+            # A target that is itself a recipient of this message gets it once, directly.
+            covered = any(target in direct and target != address for target, _ in forwards)
             for target, _keep in forwards:
+                if target in direct and target != address:
+                    continue
                 if self.is_local(target) and not _can_take(receivers.get(target), needed):
                     plan.skipped.append((address, target))
                 else:
                     live.append(target)
             if live:
                 plan.forwards[address] = live
-            if not live or any(keep for _target, keep in forwards):
+            if (not live and not covered) or any(keep for _target, keep in forwards):
                 plan.store_original.append(address)
         account_ids = [account.account_id for account in receivers.values()]
         ids = folder_ids(connection, account_ids, {folder, "INBOX"})

@@ -108,3 +108,22 @@ def test_full_target_is_skipped(appliance: RunningAppliance) -> None:
     assert stored.endswith(MESSAGE)
     assert inbox(appliance, colleague) == []
     assert skip_entries(appliance) == [("delivery", LOCAL, OTHER_LOCAL)]
+
+
+def test_target_among_recipients_gets_one_copy(appliance: RunningAppliance) -> None:
+    """A message to a forwarder and its target reaches the target once, not twice."""
+    account = appliance.add_account(LOCAL)
+    colleague = appliance.add_account(OTHER_LOCAL)
+    appliance.call(
+        lambda: appliance.core.forwarding.add_rule(account.id, OTHER_LOCAL, keep_copy=False)
+    )
+    with mx_client(appliance) as client:
+        client.mail("a@example.org")
+        client.rcpt(LOCAL)
+        client.rcpt(OTHER_LOCAL)
+        code, _text = client.data(MESSAGE)
+    assert code == 250
+    assert inbox(appliance, account) == []
+    [stored] = inbox(appliance, colleague)
+    assert b"Delivered-To:" not in stored
+    assert stored.endswith(MESSAGE)
