@@ -14,7 +14,7 @@ from email.utils import format_datetime, make_msgid
 
 from appliance.delivery import Delivery
 from appliance.errors import AuthorNotAllowed, MessageTooLarge, SenderNotAllowed
-from appliance.mime.authors import author_addresses, display_addresses
+from appliance.mime.authors import author_addresses, display_addresses, from_names_no_mailbox
 from appliance.sending_rate import SendingRate
 from appliance.store.mailstore import MailStore
 from appliance.store.types import AccountInfo
@@ -44,9 +44,11 @@ class Submission:
 
         RFC 6409 section 8 lets a submission server check header fields. The rule is the
         one `check_sender` applies to MAIL FROM, and an address shown in a decoded display
-        name counts too, since a reader cannot tell it from the real one. A message with no
-        From: field claims no author and passes.
+        name counts too, since a reader cannot tell it from the real one. A From: field with no
+        mailbox is refused; a message with no From: field claims no author and passes.
         """
+        if from_names_no_mailbox(raw):
+            raise AuthorNotAllowed(f"{account.address} sent a From: field that names no mailbox")
         claimed = author_addresses(raw) + display_addresses(raw, ("From", "Sender"))
         others = sorted({address for address in claimed if address != account.address})
         if others:

@@ -9,11 +9,12 @@ real address. Checks on the author therefore look at the decoded display text as
 from __future__ import annotations
 
 import re
+import unicodedata
 from contextlib import suppress
 from email.errors import HeaderParseError
 from email.header import decode_header, make_header
 from email.message import Message
-from email.parser import BytesHeaderParser
+from email.parser import HeaderParser
 from email.policy import compat32
 from email.utils import getaddresses
 
@@ -22,7 +23,10 @@ _ADDRESS = re.compile(r"[^\s<>()\[\],;:\"@]+\s*@\s*[A-Za-z0-9-]+(?:\s*\.\s*[A-Za
 
 
 def _fields(raw: bytes, names: tuple[str, ...]) -> list[str]:
-    header: Message = BytesHeaderParser(policy=compat32).parsebytes(raw)
+    """Return the values of the header fields `names`, 8-bit text read as UTF-8 (RFC 6532)."""
+    end = raw.find(b"\r\n\r\n")
+    head = raw[: end + 2] if end >= 0 else raw.partition(b"\n\n")[0]
+    header: Message = HeaderParser(policy=compat32).parsestr(head.decode("utf-8", "replace"))
     return [str(value) for name in names for value in header.get_all(name, [])]
 
 
@@ -39,10 +43,20 @@ def decoded_text(value: str) -> str:
 
 
 def display_addresses(raw: bytes, names: tuple[str, ...] = ("From",)) -> list[str]:
-    """Return every address-like text in the decoded fields `names`, lower case, no repeats."""
+    """Return the addresses a reader sees in the decoded fields `names`, lower case.
+
+    That is every addr-spec, and every display name that reads as an address on its own
+    (`"quantri@hue.gov.vn" <x@example.org>`). A name that only mentions an address, as
+    mailing lists write "'a@b' via List", is free text (RFC 5322 section 3.4) and does not
+    count. Compatibility forms are folded first (NFKC), so a full-width ＠ reads as @.
+    """
     found: list[str] = []
     for value in _fields(raw, names):
-        found.extend(_normalise(match[0]) for match in _ADDRESS.finditer(decoded_text(value)))
+        text = unicodedata.normalize("NFKC", decoded_text(value))
+        for name, address in getaddresses([text]):
+            for candidate in (name.strip(" '\"<>"), address):
+                if candidate and _ADDRESS.fullmatch(candidate):
+                    found.append(_normalise(candidate))
     return list(dict.fromkeys(found))
 
 
@@ -60,3 +74,12 @@ def author_addresses(raw: bytes) -> list[str]:
     """
     pairs = getaddresses(_fields(raw, ("From", "Sender")))
     return list(dict.fromkeys(_normalise(address) for _name, address in pairs if address))
+
+
+def from_names_no_mailbox(raw: bytes) -> bool:
+    """Tell whether a From: field is present but holds no mailbox (an empty group, say).
+
+    RFC 5322 section 3.6.2 requires at least one mailbox in From:.
+    """
+    values = _fields(raw, ("From",))
+    return bool(values) and not any(address for _name, address in getaddresses(values))

@@ -91,7 +91,8 @@ def test_local_from_header_is_refused(checked: RunningAppliance) -> None:
         "=?utf-8?q?quantri=40hue=2Egov=2Evn?=",
         "=?UTF-8?B?UVVBTlRSSUBIVUUuR09WLlZO?=",
         '"quantri@hue.gov.vn" <an@example.org>',
-        "=?utf-8?b?VHJ1bmcgdMOibSBxdWFudHJpQGh1ZS5nb3Yudm4=?= <an@example.org>",
+        # "quantri＠hue.gov.vn" with a full-width at sign, folded by NFKC.
+        "=?utf-8?b?cXVhbnRyae+8oGh1ZS5nb3Yudm4=?= <an@example.org>",
     ],
 )
 def test_local_address_in_display_is_refused(checked: RunningAppliance, author: str) -> None:
@@ -106,10 +107,21 @@ def test_local_address_in_display_is_refused(checked: RunningAppliance, author: 
     assert inbox(checked, account) == []
 
 
-def test_encoded_foreign_display_is_accepted(checked: RunningAppliance) -> None:
+@pytest.mark.parametrize(
+    "author",
+    [
+        # "Trung tâm an@example.org": an address in the display text, not a local one.
+        "=?utf-8?b?VHJ1bmcgdMOibSBhbkBleGFtcGxlLm9yZw==?= <an@example.org>",
+        # How a mailing list rewrites a member's post: the name mentions a local address
+        # among other words, and the real address beside it is the list's.
+        "\"'nvan.skhcn@hue.gov.vn' via Nhom Du an\" <duan@googlegroups.com>",
+        "=?utf-8?b?VHJ1bmcgdMOibSBxdWFudHJpQGh1ZS5nb3Yudm4=?= <an@example.org>",
+    ],
+)
+def test_display_text_mentioning_address_is_accepted(
+    checked: RunningAppliance, author: str
+) -> None:
     account = checked.add_account(LOCAL)
-    # "Trung tâm an@example.org": an address in the display text, but not a local one.
-    author = "=?utf-8?b?VHJ1bmcgdMOibSBhbkBleGFtcGxlLm9yZw==?= <an@example.org>"
     raw = f"From: {author}\r\nSubject: x\r\n\r\nx\r\n".encode()
     with mx_client(checked) as client:
         client.sendmail("an@example.org", [LOCAL], raw)

@@ -164,6 +164,9 @@ AUTHOR_REFUSED = (
         "From: nvan.skhcn@hue.gov.vn\r\nFrom: quantri@hue.gov.vn",
         "From: nvan.skhcn@hue.gov.vn\r\nSender: quantri@hue.gov.vn",
         "From: friend@example.org",
+        # A group with no mailbox: RFC 5322 section 3.6.2 asks for one at least.
+        "From: Trung tam:;",
+        "From: quantri\uff20hue.gov.vn <nvan.skhcn@hue.gov.vn>",
     ],
 )
 def test_from_header_must_be_own(appliance: RunningAppliance, fields: str) -> None:
