@@ -44,6 +44,9 @@ def violations(password: str, kind: str, address: str = "") -> list[str]:
     local = address.partition("@")[0].lower()
     if len(local) >= 4 and local in password.lower():
         failed.append("password.contains_address")
+    if any(unicodedata.category(char) == "Cc" for char in password):
+        # Tab, line breaks and the like cannot be typed into every client's password field.
+        failed.append("password.control_character")
     return failed
 
 

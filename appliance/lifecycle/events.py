@@ -167,6 +167,11 @@ class Lifecycle:
         """
         actor = by.address if isinstance(by, AdminIdentity) else by
         subject = reference if isinstance(reference, str) else f"event #{reference}"
+        if not reason.strip():
+            # Checked first: without a reason nothing is looked up or changed.
+            missing = LifecycleError("a reason is required to cancel a departure")
+            await self._refused(subject, missing, actor, client)
+            raise missing
         try:
             async with self.sessions() as session:
                 ref = await find_departure(session, reference)

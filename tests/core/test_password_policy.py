@@ -60,6 +60,11 @@ def test_address_inside_password_rejected() -> None:
     ]
 
 
+@pytest.mark.parametrize("control", ["\x01", "\t", "\n", "\x7f"])
+def test_control_characters_rejected(control: str) -> None:
+    assert violations(f"Hue-Mail{control}2026!", "personal") == ["password.control_character"]
+
+
 def test_max_age_by_kind() -> None:
     assert max_age("personal") == timedelta(days=90)
     assert max_age("agency") == timedelta(days=90)

@@ -109,6 +109,10 @@ async def test_cancel_done_or_missing_refused(city: Core) -> None:
     with pytest.raises(LifecycleError) as unknown:
         await city.lifecycle.cancel_departure(42, by=BY, reason="none")
     assert unknown.value.message == "no scheduled departure has the id 42"
+    # Without a reason the lookup does not even happen.
+    with pytest.raises(LifecycleError) as no_reason_first:
+        await city.lifecycle.cancel_departure(hired.address, by=BY, reason="")
+    assert no_reason_first.value.message == "a reason is required to cancel a departure"
     await city.lifecycle.schedule_departure(hired.address, NEXT_WEEK, "leaving", "mbox", by=BY)
     with pytest.raises(LifecycleError) as no_reason:
         await city.lifecycle.cancel_departure(hired.address, by=BY, reason="  ")
@@ -123,6 +127,7 @@ async def test_cancel_done_or_missing_refused(city: Core) -> None:
     assert [(entry.account, entry.outcome) for entry in entries] == [
         ("nvan.skhcn@hue.gov.vn", "refused"),
         ("event #42", "refused"),
+        ("nvan.skhcn@hue.gov.vn", "refused"),
         ("nvan.skhcn@hue.gov.vn", "ok"),
         ("nvan.skhcn@hue.gov.vn", "refused"),
         ("nvan.skhcn@hue.gov.vn", "refused"),
