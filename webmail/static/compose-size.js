@@ -39,7 +39,7 @@
     return /^[\x20-\x7e]*$/.test(text);
   }
 
-  // RFC 2045 section 6.7: printable ASCII but "=" stays as it is, other bytes become =XX,
+  // RFC 2045 section 6.7: printable ASCII stays as it is, "=" and other bytes become =XX,
   // white space at the end of a line is encoded, long lines get "=" CRLF soft breaks.
   function quotedPrintableLength(text) {
     let total = 0;
