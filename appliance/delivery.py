@@ -320,10 +320,11 @@ class Delivery:
                 plan.store_original.append(address)
                 continue
             live = []
-            # A target that is itself a recipient of this message gets it once, directly.
-            covered = any(target in direct and target != address for target, _ in forwards)
+            covered = False
             for target, _keep in forwards:
                 if target in direct and target != address:
+                    # The target is a recipient of this message too, so it gets one copy.
+                    covered = True
                     continue
                 if self.is_local(target) and not _can_take(receivers.get(target), needed):
                     plan.skipped.append((address, target))

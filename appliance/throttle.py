@@ -76,8 +76,8 @@ class Throttle:
         The caller checks `is_held` and `delay`, verifies the password and records the
         outcome with `failed` or `succeeded` inside the turn, so each attempt reads the count
         left by the one before. While `client` has failures in a row, its attempts on any
-        account also take turns. The client's turn is always taken before the account's, so
-        two attempts never wait for each other.
+        account also take turns. Every attempt takes the client's turn before the account's,
+        in that one order, so two attempts cannot deadlock.
         """
         async with AsyncExitStack() as stack:
             if self._count(self._clients, client):

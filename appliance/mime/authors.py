@@ -77,7 +77,7 @@ def author_addresses(raw: bytes) -> list[str]:
 
 
 def from_names_no_mailbox(raw: bytes) -> bool:
-    """Tell whether a From: field is present but holds no mailbox (an empty group, say).
+    """Tell whether a From: field is present but contains no mailbox, such as an empty group.
 
     RFC 5322 section 3.6.2 requires at least one mailbox in From:.
     """

@@ -1,6 +1,6 @@
 """Web code shared by the webmail and the admin console: sessions, headers, texts, pages.
 
 Only `webmail` and `admin` import this package. The core's services never do, so the core
-stays free of Starlette and Jinja2 concerns; the package lives under `appliance` because
-the two applications may not import each other.
+stays free of Starlette and Jinja2. The package lives under `appliance` because the two
+applications may not import each other.
 """

@@ -39,7 +39,7 @@ def add_missing(headers: Headers, path: str, page_policy: str) -> Headers:
 class SecurityMiddleware:
     """Add the security headers to every response and log each request at INFO.
 
-    Subclasses may override `respond` to answer some requests themselves; their responses
+    Subclasses may override `respond` to handle some requests themselves. Those responses
     get the headers and the log line too.
     """
 

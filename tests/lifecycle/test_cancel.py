@@ -109,20 +109,24 @@ async def test_cancel_done_or_missing_refused(city: Core) -> None:
     with pytest.raises(LifecycleError) as unknown:
         await city.lifecycle.cancel_departure(42, by=BY, reason="none")
     assert unknown.value.message == "no scheduled departure has the id 42"
-    # Without a reason the lookup does not even happen.
+
+    # A missing reason is rejected before the departure is looked up.
     with pytest.raises(LifecycleError) as no_reason_first:
         await city.lifecycle.cancel_departure(hired.address, by=BY, reason="")
     assert no_reason_first.value.message == "a reason is required to cancel a departure"
+
     await city.lifecycle.schedule_departure(hired.address, NEXT_WEEK, "leaving", "mbox", by=BY)
     with pytest.raises(LifecycleError) as no_reason:
         await city.lifecycle.cancel_departure(hired.address, by=BY, reason="  ")
     assert no_reason.value.message == "a reason is required to cancel a departure"
+
     register_jobs(city)
     city.clock.stop_at(start_of_day(NEXT_WEEK))
     await city.scheduler.run_due()
     with pytest.raises(LifecycleError) as done:
         await city.lifecycle.cancel_departure(hired.address, by=BY, reason="too late")
     assert "has started (state done) and can no longer be cancelled" in done.value.message
+
     entries = await audit_entries(city, "lifecycle_departure")
     assert [(entry.account, entry.outcome) for entry in entries] == [
         ("nvan.skhcn@hue.gov.vn", "refused"),

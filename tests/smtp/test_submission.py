@@ -164,7 +164,7 @@ AUTHOR_REFUSED = (
         "From: nvan.skhcn@hue.gov.vn\r\nFrom: quantri@hue.gov.vn",
         "From: nvan.skhcn@hue.gov.vn\r\nSender: quantri@hue.gov.vn",
         "From: friend@example.org",
-        # A group with no mailbox: RFC 5322 section 3.6.2 asks for one at least.
+        # A group with no mailbox: RFC 5322 section 3.6.2 requires at least one.
         "From: Trung tam:;",
         "From: quantri\uff20hue.gov.vn <nvan.skhcn@hue.gov.vn>",
     ],

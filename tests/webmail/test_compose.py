@@ -305,7 +305,7 @@ def test_malformed_addresses_refused(
 def test_sending_limit_explained(
     appliance: RunningAppliance, signed_in: WebClient, account: AccountInfo
 ) -> None:
-    """The 101st message in 30 minutes locks the account; the form says so and why."""
+    """The 101st message in 30 minutes locks the account, and the form explains the lock."""
     appliance.add_account(OTHER)
     for number in range(100):
         raw = f"From: {ADDRESS}\r\nTo: {OTHER}\r\nSubject: {number}\r\n\r\nx\r\n".encode()

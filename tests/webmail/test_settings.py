@@ -171,7 +171,8 @@ def test_malformed_forwarding_targets_refused(
     """Addresses that are not RFC 5322 dot-atoms or RFC 5321 domains get the form back."""
     for target in ("x@sub.gov.vn.", "x@hue.gov.vn.", "a..b@hue.gov.vn", "x@-a.gov.vn"):
         status, page = add_forwarding(signed_in, target)
-        assert (status, f"Địa chỉ không hợp lệ: {target}" in page) == (400, True)
+        assert status == 400
+        assert f"Địa chỉ không hợp lệ: {target}" in page
     assert appliance.call(lambda: appliance.core.forwarding.rules(account.id)) == []
 
 
